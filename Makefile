@@ -1,0 +1,63 @@
+# Hoclieu — the two commands of the README's Quick start are `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+APT_PACKAGES := ffmpeg poppler-utils espeak-ng chromium tesseract-ocr tesseract-ocr-vie sox
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+export PYTHONUNBUFFERED := 1
+
+.PHONY: demo test test-postgres system-deps install serve worker lint clean benchmarks messages
+
+## Debian packages the pipeline and the browser tests need (installs only what is missing).
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Cài gói Debian:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e ".[dev]"
+	touch $@
+
+## Python packages in .venv
+install: system-deps $(VENV)/.installed
+
+## Build the demo library from fixtures/ (SQLite, local files), process it, serve it.
+demo: install
+	mkdir -p var
+	$(BIN)/python manage.py migrate --no-input -v0
+	$(BIN)/python manage.py compilemessages -v0 --ignore=.venv || true
+	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py collectstatic --no-input -v0
+	@echo "Máy chủ: http://$(HOST):$(PORT)/  (quản trị: http://$(HOST):$(PORT)/admin/)"
+	$(BIN)/python manage.py db_worker --interval 1 & \
+	  trap "kill $$! 2>/dev/null" EXIT INT TERM; \
+	  $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
+
+## The test suite on SQLite (the default database).
+test: install
+	$(BIN)/python manage.py compilemessages -v0 --ignore=.venv || true
+	$(BIN)/python -m pytest
+
+## The same suite on PostgreSQL (DATABASE_URL; default: the local cluster, trust auth).
+test-postgres: install
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/hoclieu} $(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check cms repository media_pipeline tests benchmarks
+
+benchmarks: install
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+messages: install
+	cd cms && ../$(BIN)/django-admin makemessages -l vi -l en --ignore=../.venv
+
+clean:
+	rm -rf var .pytest_cache

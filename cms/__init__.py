@@ -1,0 +1,1 @@
+"""The Hoclieu site: settings, URLs, base templates, home page and admin hooks."""

@@ -1,0 +1,159 @@
+"""Settings shared by every environment. dev/test/production import and adjust these."""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+# Everything the running site writes (SQLite file, media, search index) lives under VAR_DIR.
+VAR_DIR = Path(os.environ.get("HOCLIEU_VAR_DIR", BASE_DIR / "var"))
+
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "insecure-dev-key-change-me")
+DEBUG = False
+ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+
+INSTALLED_APPS = [
+    "cms",
+    "repository",
+    "media_pipeline",
+    "wagtail.contrib.forms",
+    "wagtail.contrib.redirects",
+    "wagtail.contrib.settings",
+    "wagtail.embeds",
+    "wagtail.sites",
+    "wagtail.users",
+    "wagtail.snippets",
+    "wagtail.documents",
+    "wagtail.images",
+    "wagtail.search",
+    "wagtail.admin",
+    "wagtail",
+    "modelcluster",
+    "taggit",
+    "haystack",
+    "django_tasks",
+    "django_tasks_db",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+]
+
+MIDDLEWARE = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+]
+
+ROOT_URLCONF = "cms.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "cms" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.debug",
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "wagtail.contrib.settings.context_processors.settings",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "cms.wsgi.application"
+
+# DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/hoclieu) or an SQLite file under VAR_DIR.
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{VAR_DIR / 'hoclieu.sqlite3'}", conn_max_age=60
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+
+# Vietnamese first, English available.
+LANGUAGE_CODE = "vi"
+LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
+WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
+WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
+LOCALE_PATHS = [BASE_DIR / "cms" / "locale"]
+TIME_ZONE = "Asia/Ho_Chi_Minh"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = VAR_DIR / "media"
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+
+# --- Wagtail -----------------------------------------------------------------------------------
+WAGTAIL_SITE_NAME = "Hoclieu"
+WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
+WAGTAILDOCS_DOCUMENT_MODEL = "repository.MaterialFile"
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "repository.forms.MaterialFileForm"
+WAGTAILDOCS_SERVE_METHOD = "serve_view"  # every download passes the access check
+# Material files: documents (lesson plans, slides) and audio (audiobooks).
+WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "pptx", "mp3", "m4a", "m4b", "flac", "wav"]
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+WAGTAIL_I18N_ENABLED = False
+WAGTAIL_WORKFLOW_REQUIRE_REAPPROVAL_ON_EDIT = True
+WAGTAIL_MODERATION_ENABLED = True
+
+# --- Background tasks (django-tasks, the framework Wagtail 8 uses) ------------------------------
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# --- Search (django-haystack + Whoosh) ----------------------------------------------------------
+HAYSTACK_CONNECTIONS = {
+    "default": {
+        "ENGINE": "repository.search.backend.VietnameseWhooshEngine",
+        "PATH": str(Path(os.environ.get("HOCLIEU_WHOOSH_PATH", VAR_DIR / "whoosh_index"))),
+    }
+}
+HAYSTACK_SIGNAL_PROCESSOR = "repository.search.signals.MaterialSignalProcessor"
+
+# --- Hoclieu ------------------------------------------------------------------------------------
+# MARC 21 003 (control number identifier): the organisation code of this installation.
+HOCLIEU_MARC_ORG_CODE = os.environ.get("HOCLIEU_MARC_ORG_CODE", "VN-HOCLIEU")
+# Largest file accepted in an upload or import, in bytes (default 1 GiB).
+HOCLIEU_MAX_UPLOAD_BYTES = int(os.environ.get("HOCLIEU_MAX_UPLOAD_BYTES", 1024 * 1024 * 1024))
+# Tools of the media pipeline.
+HOCLIEU_FFMPEG = os.environ.get("HOCLIEU_FFMPEG", "ffmpeg")
+HOCLIEU_FFPROBE = os.environ.get("HOCLIEU_FFPROBE", "ffprobe")
+# Streaming rendition of audio: AAC, mono, 64 kb/s, loudness-normalised (EBU R128).
+HOCLIEU_STREAM_BITRATE = "64k"
+HOCLIEU_STREAM_LOUDNESS_LUFS = -16.0
+# Speech model (faster-whisper, CTranslate2 format): a directory; empty = transcription off.
+HOCLIEU_WHISPER_MODEL_PATH = os.environ.get("HOCLIEU_WHISPER_MODEL_PATH", "")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        "hoclieu": {"handlers": ["console"], "level": os.environ.get("HOCLIEU_LOG_LEVEL", "INFO")},
+    },
+}

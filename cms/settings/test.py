@@ -1,0 +1,20 @@
+"""Tests: fast hasher, locmem cache, immediate task backend, an index and media dir per run."""
+
+import os
+import tempfile
+from pathlib import Path
+
+from .base import *  # noqa: F401,F403
+from .base import HAYSTACK_CONNECTIONS
+
+_TMP = Path(tempfile.mkdtemp(prefix="hoclieu-test-"))
+MEDIA_ROOT = _TMP / "media"
+HAYSTACK_CONNECTIONS["default"]["PATH"] = str(_TMP / "whoosh")
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+LANGUAGE_CODE = "vi"
+ALLOWED_HOSTS = ["*"]
+# Tests use the Whisper model shipped as a pip package when it is installed (see Makefile).
+HOCLIEU_WHISPER_MODEL_PATH = os.environ.get("HOCLIEU_WHISPER_MODEL_PATH", "")

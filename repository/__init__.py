@@ -1,0 +1,1 @@
+"""The Hoclieu domain: libraries, subject groups, materials, review, MARC, search and streaming."""

@@ -1,0 +1,107 @@
+"""Who may see what: the one access policy every way out of Hoclieu goes through.
+
+Rules (DESIGN.md "access level"):
+- a draft or unpublished material is seen only by the staff of its library (teacher, reviewer,
+  principal, librarian) and by superusers; the public site never serves it;
+- a published material with access level `public` is seen by everyone;
+- `school`: by signed-in members (staff or students) of its library;
+- `group`: by signed-in members of any library in the same library network (liên thông).
+"""
+
+from django.contrib.auth.views import redirect_to_login
+from django.db.models import Q
+from django.http import HttpResponseForbidden
+from django.template.loader import render_to_string
+
+from .choices import STAFF_ROLES, AccessLevel
+
+
+def user_library_ids(user, roles=None):
+    """Set of Library pks where `user` holds one of `roles` (default: any)."""
+    from .models import Library
+
+    if not user.is_authenticated:
+        return set()
+    cache_attr = f"_hoclieu_library_ids_{'-'.join(sorted(roles)) if roles else 'any'}"
+    if not hasattr(user, cache_attr):
+        setattr(user, cache_attr, set(Library.objects.for_user(user, roles).values_list("pk", flat=True)))
+    return getattr(user, cache_attr)
+
+
+def user_network_ids(user):
+    """Set of LibraryNetwork pks of the libraries `user` belongs to."""
+    from .models import Library
+
+    ids = user_library_ids(user)
+    if not ids:
+        return set()
+    return set(
+        Library.objects.filter(pk__in=ids, network__isnull=False).values_list("network_id", flat=True)
+    )
+
+
+def access_filter(user):
+    """A Q over MaterialPage for the *published* materials `user` may see (see module rules)."""
+    if user.is_authenticated and user.is_superuser:
+        return Q()
+    q = Q(access_level=AccessLevel.PUBLIC)
+    library_ids = user_library_ids(user)
+    if library_ids:
+        q |= Q(library_id__in=library_ids)
+        network_ids = user_network_ids(user)
+        if network_ids:
+            q |= Q(access_level=AccessLevel.GROUP, library__network_id__in=network_ids)
+    return q
+
+
+def visible_materials(user):
+    """Live MaterialPages `user` may see, as a PageQuerySet."""
+    from .models import MaterialPage
+
+    return MaterialPage.objects.live().filter(access_filter(user))
+
+
+def user_is_library_staff(user, library_id):
+    """True if `user` is a superuser or holds a staff role in library `library_id`."""
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or library_id in user_library_ids(user, STAFF_ROLES)
+
+
+def user_can_view_material(user, page):
+    """True if `user` may see MaterialPage `page` (module rules); drafts only for library staff."""
+    if not page.live:
+        return user_is_library_staff(user, page.library_id)
+    if user.is_authenticated and user.is_superuser:
+        return True
+    if page.access_level == AccessLevel.PUBLIC:
+        return True
+    if not user.is_authenticated:
+        return False
+    if page.library_id in user_library_ids(user):
+        return True
+    if page.access_level == AccessLevel.GROUP and page.library_id is not None:
+        network_id = page.library.network_id
+        return network_id is not None and network_id in user_network_ids(user)
+    return False
+
+
+def user_can_view_file(user, material_file):
+    """True if `user` may download `material_file` (a MaterialFile).
+
+    Allowed when a material using the file is visible to the user, when the user uploaded it, or
+    when the user is staff of the library of a (draft) material that uses it.
+    """
+    if user.is_authenticated and (user.is_superuser or material_file.uploaded_by_user_id == user.pk):
+        return True
+    for page in material_file.materials.all():
+        if user_can_view_material(user, page):
+            return True
+    return False
+
+
+def deny_response(request):
+    """Send an anonymous reader to log in; tell a signed-in one, with 403, that access is refused."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    return HttpResponseForbidden(render_to_string("repository/forbidden.html", request=request))

@@ -1,0 +1,213 @@
+"""Material pages (the catalogued item) and material files (the stored original and derivatives)."""
+
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey
+from taggit.models import TaggedItemBase
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.documents.models import AbstractDocument, Document
+from wagtail.models import Page
+
+from ..choices import (
+    GRADE_CHOICES,
+    AccessLevel,
+    Language,
+    MaterialType,
+    Rights,
+    Semester,
+    Subject,
+    TextbookSeries,
+)
+
+
+class ProcessingStatus(models.TextChoices):
+    PENDING = "pending", _("Đang chờ xử lí")
+    RUNNING = "running", _("Đang xử lí")
+    DONE = "done", _("Đã xử lí")
+    FAILED = "failed", _("Xử lí lỗi")
+
+
+class MaterialFile(AbstractDocument):
+    """A material's stored file (Wagtail's document model for Hoclieu) and its derivatives.
+
+    The original is never altered. The media pipeline (repository.tasks) fills the derivative
+    fields and the processing status; a failure keeps the original and records the reason in
+    `processing_error`, so the owner and the librarian see it and can retry.
+    """
+
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True, editable=False, db_index=True)
+    media_kind = models.CharField(
+        _("loại tệp"), max_length=16, blank=True, editable=False,
+        help_text=_("Loại nhận ra từ nội dung tệp: pdf, docx, pptx, audio."),
+    )
+    processing_status = models.CharField(
+        _("trạng thái xử lí"), max_length=16, choices=ProcessingStatus.choices,
+        default=ProcessingStatus.PENDING, editable=False,
+    )
+    processing_error = models.TextField(_("lỗi xử lí"), blank=True, editable=False)
+    processing_attempts = models.PositiveIntegerField(_("số lần xử lí"), default=0, editable=False)
+    processed_at = models.DateTimeField(_("xử lí lúc"), null=True, blank=True, editable=False)
+
+    # Documents
+    page_count = models.PositiveIntegerField(_("số trang"), null=True, blank=True, editable=False)
+    full_text = models.TextField(_("văn bản trích xuất"), blank=True, editable=False)
+    page_texts = models.JSONField(_("văn bản từng trang"), default=list, blank=True, editable=False)
+    thumbnail = models.FileField(
+        _("ảnh bìa"), upload_to="derivatives/thumbnails", blank=True, editable=False
+    )
+
+    # Audio
+    duration_seconds = models.FloatField(_("thời lượng (giây)"), null=True, blank=True, editable=False)
+    audio_codec = models.CharField(_("mã hoá âm thanh"), max_length=32, blank=True, editable=False)
+    bit_rate = models.PositiveIntegerField(_("tốc độ bit (b/s)"), null=True, blank=True, editable=False)
+    sample_rate = models.PositiveIntegerField(_("tần số mẫu (Hz)"), null=True, blank=True, editable=False)
+    channels = models.PositiveSmallIntegerField(_("số kênh"), null=True, blank=True, editable=False)
+    chapters = models.JSONField(
+        _("chương"), default=list, blank=True, editable=False,
+        help_text=_("Danh sách {title, start, end} theo giây."),
+    )
+    stream_rendition = models.FileField(
+        _("bản phát trực tuyến"), upload_to="derivatives/streams", blank=True, editable=False
+    )
+
+    admin_form_fields = Document.admin_form_fields
+
+    class Meta(AbstractDocument.Meta):
+        verbose_name = _("tệp học liệu")
+        verbose_name_plural = _("tệp học liệu")
+        permissions = [("choose_document", "Can choose document")]
+
+    @property
+    def is_audio(self):
+        return self.media_kind == "audio"
+
+    @property
+    def processing_failed(self):
+        return self.processing_status == ProcessingStatus.FAILED
+
+
+class MaterialPageTag(TaggedItemBase):
+    content_object = ParentalKey(
+        "repository.MaterialPage", related_name="tagged_items", on_delete=models.CASCADE
+    )
+
+
+school_year_validator = RegexValidator(
+    r"^(\d{4})-(\d{4})$", _("Năm học có dạng 2025-2026.")
+)
+ddc_validator = RegexValidator(
+    r"^\d{3}(\.\d+)?$", _("Chỉ số DDC có dạng 3 chữ số, có thể có phần thập phân, ví dụ 372.7 hoặc 895.922.")
+)
+
+
+class MaterialPage(Page):
+    """One learning material: its catalogue data (DESIGN.md) and its file.
+
+    Lives under a LibraryIndexPage; `library` is copied from that parent on save so search and access
+    checks need no tree walk. Submitting it for moderation starts the subject-group review workflow.
+    """
+
+    material_type = models.CharField(_("loại học liệu"), max_length=16, choices=MaterialType.choices)
+    creators = models.TextField(
+        _("tác giả"), help_text=_("Mỗi dòng một người, ví dụ: Nguyễn Thị Lan")
+    )
+    subject = models.CharField(_("môn học"), max_length=32, choices=Subject.choices)
+    grade = models.PositiveSmallIntegerField(
+        _("khối lớp"), choices=GRADE_CHOICES, null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+    )
+    textbook_series = models.CharField(
+        _("bộ sách giáo khoa"), max_length=16, choices=TextbookSeries.choices, blank=True
+    )
+    lesson = models.CharField(_("bài / chủ đề"), max_length=255, blank=True)
+    summary = models.TextField(_("tóm tắt"), blank=True)
+    language = models.CharField(
+        _("ngôn ngữ"), max_length=3, choices=Language.choices, default=Language.VIE
+    )
+    ddc = models.CharField(_("chỉ số DDC"), max_length=32, blank=True, validators=[ddc_validator])
+    keywords = ClusterTaggableManager(
+        verbose_name=_("từ khoá"), through=MaterialPageTag, blank=True
+    )
+    rights = models.CharField(
+        _("bản quyền / giấy phép"), max_length=32, choices=Rights.choices,
+        default=Rights.ALL_RIGHTS_RESERVED,
+    )
+    rights_holder = models.CharField(_("chủ sở hữu quyền"), max_length=255, blank=True)
+    access_level = models.CharField(
+        _("mức truy cập"), max_length=16, choices=AccessLevel.choices, default=AccessLevel.SCHOOL
+    )
+    school_year = models.CharField(
+        _("năm học"), max_length=9, blank=True, validators=[school_year_validator]
+    )
+    semester = models.PositiveSmallIntegerField(
+        _("học kì"), choices=Semester.choices, null=True, blank=True
+    )
+    file = models.ForeignKey(
+        "repository.MaterialFile", verbose_name=_("tệp"), null=True, blank=False,
+        on_delete=models.PROTECT, related_name="materials",
+    )
+    library = models.ForeignKey(
+        "repository.Library", verbose_name=_("thư viện"), null=True, blank=True, editable=False,
+        on_delete=models.PROTECT, related_name="materials",
+    )
+
+    content_panels = Page.content_panels + [
+        MultiFieldPanel(
+            [
+                FieldPanel("material_type"),
+                FieldPanel("creators"),
+                FieldRowPanel([FieldPanel("subject"), FieldPanel("grade")]),
+                FieldRowPanel([FieldPanel("textbook_series"), FieldPanel("lesson")]),
+                FieldPanel("summary"),
+            ],
+            heading=_("Mô tả"),
+        ),
+        FieldPanel("file"),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("language"), FieldPanel("ddc")]),
+                FieldPanel("keywords"),
+                FieldRowPanel([FieldPanel("rights"), FieldPanel("rights_holder")]),
+                FieldPanel("access_level"),
+                FieldRowPanel([FieldPanel("school_year"), FieldPanel("semester")]),
+            ],
+            heading=_("Biên mục"),
+        ),
+    ]
+    search_fields = Page.search_fields
+    parent_page_types = ["repository.LibraryIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("học liệu")
+        verbose_name_plural = _("học liệu")
+
+    def save(self, *args, **kwargs):
+        if self.library_id is None:
+            parent = self.get_parent() if self.pk or self.path else None
+            if parent is not None and hasattr(parent.specific, "library_id"):
+                self.library_id = parent.specific.library_id
+        return super().save(*args, **kwargs)
+
+    @property
+    def creator_list(self):
+        """Creators as a list of names, one per non-empty line."""
+        return [line.strip() for line in self.creators.splitlines() if line.strip()]
+
+    @property
+    def is_audiobook(self):
+        return self.material_type == MaterialType.AUDIOBOOK or bool(self.file and self.file.is_audio)
+
+    def get_template(self, request, *args, **kwargs):
+        if self.is_audiobook:
+            return "repository/audiobook_page.html"
+        return "repository/material_page.html"
+
+    def serve(self, request, *args, **kwargs):
+        from ..access import deny_response, user_can_view_material
+
+        if not user_can_view_material(request.user, self):
+            return deny_response(request)
+        return super().serve(request, *args, **kwargs)

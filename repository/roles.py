@@ -1,0 +1,127 @@
+"""Set up a library's page subtree, collection, role groups, subject groups and review workflow.
+
+Permissions follow Wagtail's model: page permissions are granted on the library's index page, so
+each role is limited to its library's subtree; document permissions on the library's collection.
+"""
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from wagtail.models import (
+    Collection,
+    GroupCollectionPermission,
+    GroupPagePermission,
+    Page,
+    Workflow,
+    WorkflowPage,
+)
+
+from .choices import Role
+from .models import Library, LibraryIndexPage, LibraryRoleGroup, SubjectGroup, SubjectGroupReviewTask
+
+# Page permissions per role on the library's index page (Wagtail: "add" lets a user edit their own pages).
+PAGE_PERMISSIONS = {
+    Role.TEACHER: ["add_page"],
+    Role.REVIEWER: ["add_page"],
+    Role.PRINCIPAL: ["add_page", "change_page", "publish_page"],
+    Role.LIBRARIAN: ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"],
+    Role.STUDENT: [],
+}
+DOCUMENT_PERMISSIONS = ["add_materialfile", "change_materialfile", "choose_document"]
+REVIEW_WORKFLOW_NAME = "Duyệt của tổ chuyên môn"
+
+
+def _permission(codename, app_label):
+    return Permission.objects.get(content_type__app_label=app_label, codename=codename)
+
+
+def _grant_admin_access(group):
+    group.permissions.add(_permission("access_admin", "wagtailadmin"))
+
+
+def site_home_page():
+    """The site's HomePage (created by cms migration 0002)."""
+    from cms.models import HomePage
+
+    return HomePage.objects.first() or Page.objects.get(depth=2)
+
+
+@transaction.atomic
+def setup_library(library, title=None):
+    """Create what `library` needs and return its LibraryIndexPage; safe to run again.
+
+    Creates: the index page under the home page (published), a collection for its files, one
+    Wagtail group per Role bound through LibraryRoleGroup, with page and collection permissions.
+    """
+    index = LibraryIndexPage.objects.filter(library=library).first()
+    if index is None:
+        index = LibraryIndexPage(title=title or library.name, slug=library.code.lower(), library=library)
+        site_home_page().add_child(instance=index)
+        index.save_revision().publish()
+    collection = _library_collection(library)
+    for role in Role:
+        group, _ = Group.objects.get_or_create(name=f"{library.code} – {role.label}")
+        LibraryRoleGroup.objects.get_or_create(library=library, role=role, defaults={"group": group})
+        if role != Role.STUDENT:
+            _grant_admin_access(group)
+            for codename in DOCUMENT_PERMISSIONS:
+                GroupCollectionPermission.objects.get_or_create(
+                    group=group, collection=collection, permission=_permission(codename, "repository")
+                )
+        for codename in PAGE_PERMISSIONS[role]:
+            GroupPagePermission.objects.get_or_create(
+                group=group, page=index, permission=_permission(codename, "wagtailcore")
+            )
+    ensure_review_workflow()
+    return index
+
+
+def _library_collection(library):
+    root = Collection.get_first_root_node()
+    existing = root.get_children().filter(name=library.name).first()
+    return existing or root.add_child(name=library.name)
+
+
+def library_collection(library):
+    """The Collection holding `library`'s material files."""
+    return _library_collection(library)
+
+
+@transaction.atomic
+def create_subject_group(library, name, subjects, leader=None, members=()):
+    """Create (or update) subject group `name` of `library` for `subjects` (Subject codes).
+
+    Members are added to the group's own Wagtail group and to the library's reviewer role, so they
+    can open the admin and act on review tasks. Returns the SubjectGroup.
+    """
+    group, _ = Group.objects.get_or_create(name=f"{library.code} – Tổ {name}")
+    _grant_admin_access(group)
+    subject_group, _ = SubjectGroup.objects.update_or_create(
+        library=library, name=name, defaults={"subjects": list(subjects), "group": group, "leader": leader}
+    )
+    reviewers = library.role_group(Role.REVIEWER)
+    for user in {*members, *([leader] if leader else [])}:
+        user.groups.add(group, reviewers)
+    return subject_group
+
+
+def add_member(user, library, role):
+    """Give `user` `role` (a Role) in `library`."""
+    user.groups.add(library.role_group(role))
+
+
+def ensure_review_workflow():
+    """The site-wide workflow (subject-group review) assigned to the home page; returns it."""
+    workflow, _ = Workflow.objects.get_or_create(name=REVIEW_WORKFLOW_NAME, defaults={"active": True})
+    if not workflow.workflow_tasks.exists():
+        task = SubjectGroupReviewTask.objects.create(name="Tổ chuyên môn duyệt")
+        workflow.workflow_tasks.create(task=task, sort_order=0)
+    WorkflowPage.objects.get_or_create(page=site_home_page(), defaults={"workflow": workflow})
+    return workflow
+
+
+def get_library(code):
+    """The Library with `code`; raises Library.DoesNotExist with the code in the message."""
+    try:
+        return Library.objects.get(code=code)
+    except Library.DoesNotExist as exc:
+        raise Library.DoesNotExist(f"No library with code {code!r}") from exc

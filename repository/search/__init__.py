@@ -1,0 +1,1 @@
+"""Search: Whoosh index of published materials through django-haystack, with Vietnamese folding."""
