@@ -96,7 +96,7 @@ def make_material(school, fixture_path):
             "access_level": "public",
         }
         defaults.update(fields)
-        page = MaterialPage(file=material_file, owner=owner, **defaults)
+        page = MaterialPage(file=material_file, owner=owner, live=False, **defaults)
         parent.add_child(instance=page)
         revision = page.save_revision(user=owner)
         if publish:
