@@ -1,9 +1,9 @@
-"""Public URLs of the repository app (search, file serving, MARC downloads, streaming)."""
+"""Public URLs of the repository app, one module per concern."""
 
-from django.urls import path
-
-from .views import search
+from django.urls import include, path
 
 urlpatterns = [
-    path("search/", search.search, name="search"),
+    path("", include("repository.urls_search")),
+    path("", include("repository.urls_marc")),
+    path("", include("repository.urls_media")),
 ]
