@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+"""Public URLs that send a material's media (stream, thumbnail); originals are under /documents/."""
 
-urlpatterns = []
+from django.urls import path
+
+from .views import media
+
+urlpatterns = [
+    path("materials/<int:page_id>/stream/", media.material_stream, name="material_stream"),
+    path("materials/<int:page_id>/thumbnail.png", media.material_thumbnail, name="material_thumbnail"),
+]

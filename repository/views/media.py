@@ -1,0 +1,78 @@
+"""Public views that send a material's media: the audiobook stream and the thumbnail.
+
+Both go through repository.access (drafts only for the library's staff; refusals through
+`deny_response`) and answer with RFC 7233 range support (repository.streaming). Originals are
+served by Wagtail's document view (/documents/<id>/<filename>), guarded by the
+`before_serve_document` hook in repository.wagtail_hooks.documents.
+"""
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from ..access import deny_response, user_can_view_material
+from ..choices import AccessLevel
+from ..models import MaterialPage
+from ..streaming import guess_content_type, ranged_file_response
+
+
+def stream_source(material_file):
+    """The FieldFile to stream for `material_file` (a MaterialFile), or None when it has no audio.
+
+    The AAC rendition made by the media pipeline (`stream_rendition`) when there is one, otherwise
+    the original when it is audio (as probed by the pipeline, or by its file name until then).
+    """
+    if material_file.stream_rendition:
+        return material_file.stream_rendition
+    if material_file.file and (
+        material_file.is_audio or guess_content_type(material_file.file.name).startswith("audio/")
+    ):
+        return material_file.file
+    return None
+
+
+def _visible_material(request, page_id):
+    """(page, None) when the user may see MaterialPage `page_id`, else (None, refusal response)."""
+    page = get_object_or_404(MaterialPage.objects.select_related("file", "library"), pk=page_id)
+    if not user_can_view_material(request.user, page):
+        return None, deny_response(request)
+    return page, None
+
+
+def _send(request, page, fieldfile):
+    try:
+        response = ranged_file_response(request, fieldfile)
+    except FileNotFoundError as exc:
+        raise Http404(_("Không tìm thấy tệp.")) from exc
+    if not page.live or page.access_level != AccessLevel.PUBLIC:
+        # Shared caches must never keep a copy of a material that is not public.
+        patch_cache_control(response, private=True)
+    return response
+
+
+@require_safe
+def material_stream(request, page_id):
+    """GET/HEAD materials/<page_id>/stream/: the audio of MaterialPage `page_id`, with Range support.
+
+    404 when the page does not exist or has no audio; login redirect or 403 when the user may not see it.
+    """
+    page, refusal = _visible_material(request, page_id)
+    if refusal:
+        return refusal
+    source = stream_source(page.file) if page.file else None
+    if source is None:
+        raise Http404(_("Học liệu này không có âm thanh."))
+    return _send(request, page, source)
+
+
+@require_safe
+def material_thumbnail(request, page_id):
+    """GET/HEAD materials/<page_id>/thumbnail.png: the thumbnail the media pipeline made; 404 if none."""
+    page, refusal = _visible_material(request, page_id)
+    if refusal:
+        return refusal
+    if not page.file or not page.file.thumbnail:
+        raise Http404(_("Học liệu này chưa có ảnh bìa."))
+    return _send(request, page, page.file.thumbnail)
