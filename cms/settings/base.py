@@ -8,6 +8,7 @@ import dj_database_url
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 # Everything the running site writes (SQLite file, media, search index) lives under VAR_DIR.
 VAR_DIR = Path(os.environ.get("HOCLIEU_VAR_DIR", BASE_DIR / "var"))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "insecure-dev-key-change-me")
 DEBUG = False

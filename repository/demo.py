@@ -1,0 +1,175 @@
+"""The demo school network that `manage.py load_demo` builds from fixtures/.
+
+Two lower-secondary schools in one network; subject groups Toán, Ngữ văn, Tiếng Anh, Lịch sử;
+a user for every role; materials taken through the real paths: a teacher's upload submitted to
+review and approved (or sent back with a comment), a librarian's batch import published at once,
+audiobooks with chapters, and one broken file whose failure is recorded.
+"""
+
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.files import File
+from django.db import transaction
+
+from .choices import AccessLevel, MaterialType, Role, Subject, TextbookSeries
+from .importing import import_materials
+from .models import Library, LibraryNetwork, MaterialFile, MaterialPage
+from .roles import add_member, create_subject_group, library_collection, setup_library
+
+DEMO_PASSWORD = "hoclieu2026"
+
+USERS = [
+    # username, first, last, role, library code
+    ("admin", "Quản", "Trị", None, None),
+    ("giaovien_toan", "Lan", "Nguyễn Thị", Role.TEACHER, "THCS-TV"),
+    ("totruong_toan", "Hùng", "Trần Văn", Role.TEACHER, "THCS-TV"),
+    ("giaovien_van", "Mai", "Lê Thị", Role.TEACHER, "THCS-TV"),
+    ("totruong_van", "Hoa", "Phạm Thị", Role.TEACHER, "THCS-TV"),
+    ("totruong_anh", "Minh", "Đỗ Quang", Role.TEACHER, "THCS-TV"),
+    ("totruong_su", "Đức", "Vũ Minh", Role.TEACHER, "THCS-TV"),
+    ("hieutruong", "Bình", "Hoàng Văn", Role.PRINCIPAL, "THCS-TV"),
+    ("thuvien", "Thu", "Ngô Thị", Role.LIBRARIAN, "THCS-TV"),
+    ("hocsinh", "An", "Nguyễn Bảo", Role.STUDENT, "THCS-TV"),
+    ("hocsinh_nsl", "Khang", "Lý Minh", Role.STUDENT, "THCS-NSL"),
+    ("thuvien_nsl", "Yến", "Đặng Hải", Role.LIBRARIAN, "THCS-NSL"),
+]
+
+
+def demo_logins():
+    """(username, role label) of every demo user, in the order they are printed."""
+    return [(u[0], str(u[3].label) + f" ({u[4]})" if u[3] else "Quản trị hệ thống") for u in USERS]
+
+
+def _user(username):
+    return get_user_model().objects.get(username=username)
+
+
+def _material_file(path, title, library, owner):
+    material_file = MaterialFile(title=title, collection=library_collection(library), uploaded_by_user=owner)
+    with open(path, "rb") as fileobj:
+        material_file.file.save(path.name, File(fileobj, name=path.name), save=False)
+    material_file.save()
+    return material_file
+
+
+def _teacher_upload(fixtures, relative, library, owner, **fields):
+    """A teacher's upload as the admin makes it: file, draft page, revision, submitted to the workflow."""
+    material_file = _material_file(fixtures / relative, fields["title"], library, owner)
+    page = MaterialPage(file=material_file, owner=owner, live=False, **fields)
+    library.index_page.add_child(instance=page)
+    page.save_revision(user=owner, log_action=True)
+    page.get_workflow().start(page, owner)
+    return page
+
+
+def _review(page, reviewer, approve, comment):
+    task_state = page.current_workflow_task_state
+    if approve:
+        task_state.approve(user=reviewer, comment=comment)
+    else:
+        task_state.reject(user=reviewer, comment=comment)
+
+
+@transaction.atomic
+def build_demo(fixtures, log=print):
+    """Create the demo data from the files under `fixtures` (a Path); `log` receives progress lines."""
+    User = get_user_model()
+    network = LibraryNetwork.objects.create(name="Liên thông thư viện THCS quận Hoàn Kiếm", code="HK")
+    tv = Library.objects.create(name="Thư viện Trường THCS Trưng Vương", code="THCS-TV",
+                                district="Hoàn Kiếm", province="Hà Nội", network=network)
+    nsl = Library.objects.create(name="Thư viện Trường THCS Ngô Sĩ Liên", code="THCS-NSL",
+                                 district="Hoàn Kiếm", province="Hà Nội", network=network)
+    libraries = {lib.code: lib for lib in (tv, nsl)}
+    for lib in libraries.values():
+        setup_library(lib)
+    log(f"Thư viện: {tv.name}, {nsl.name}")
+
+    for username, first, last, role, code in USERS:
+        user = User.objects.create_user(username=username, password=DEMO_PASSWORD, first_name=first,
+                                        last_name=last, email=f"{username}@truong.example")
+        if role is None:
+            user.is_superuser = user.is_staff = True
+            user.save()
+        else:
+            add_member(user, libraries[code], role)
+
+    groups = [
+        ("Toán - Tin", [Subject.TOAN, Subject.TIN_HOC], "totruong_toan", ["giaovien_toan"]),
+        ("Ngữ văn", [Subject.NGU_VAN, Subject.TIENG_VIET], "totruong_van", ["giaovien_van"]),
+        ("Tiếng Anh", [Subject.TIENG_ANH], "totruong_anh", []),
+        ("Lịch sử - Địa lí", [Subject.LICH_SU, Subject.DIA_LY, Subject.LICH_SU_DIA_LY], "totruong_su", []),
+    ]
+    for name, subjects, leader, members in groups:
+        create_subject_group(tv, name, subjects, leader=_user(leader), members=[_user(m) for m in members])
+    log("Tổ chuyên môn: " + ", ".join(g[0] for g in groups))
+
+    teacher, leader = _user("giaovien_toan"), _user("totruong_toan")
+    page = _teacher_upload(
+        fixtures, "pdf/maint-guide.vi.pdf", tv, teacher,
+        title="Chuyên đề Tin học 10: Đóng gói phần mềm trên Debian", material_type=MaterialType.LESSON_PLAN,
+        creators="Nguyễn Thị Lan", subject=Subject.TIN_HOC, grade=10, lesson="Chuyên đề: phần mềm nguồn mở",
+        summary="Tài liệu tham khảo tiếng Việt cho chuyên đề học tập Tin học 10 về phần mềm nguồn mở.",
+        ddc="005.3", access_level=AccessLevel.PUBLIC, rights="CC-BY-SA-4.0", school_year="2025-2026",
+        semester=1,
+    )
+    _review(page, leader, approve=True, comment="Tổ Toán - Tin đồng ý đưa vào kho học liệu.")
+
+    page = _teacher_upload(
+        fixtures, "pdf/nics-background-checks-2015-11.pdf", tv, teacher,
+        title="Bài tập thống kê: đọc bảng số liệu", material_type=MaterialType.LESSON_PLAN,
+        creators="Nguyễn Thị Lan\nTrần Văn Hùng", subject=Subject.TOAN, grade=7,
+        textbook_series=TextbookSeries.KNTT, lesson="Chương V. Thu thập và biểu diễn dữ liệu",
+        summary="Phiếu bài tập đọc và phân tích bảng số liệu thống kê.", ddc="519.5",
+        access_level=AccessLevel.SCHOOL, school_year="2025-2026", semester=2,
+    )
+    _review(page, leader, approve=True, comment="Đạt yêu cầu.")
+
+    van_teacher = _user("giaovien_van")
+    page = _teacher_upload(
+        fixtures, "office/tbl-having-tables.docx", tv, van_teacher,
+        title="Kế hoạch bài dạy: Tôi đi học (Thanh Tịnh)", material_type=MaterialType.LESSON_PLAN,
+        creators="Lê Thị Mai", subject=Subject.NGU_VAN, grade=8, textbook_series=TextbookSeries.CANH_DIEU,
+        lesson="Bài 1. Tôi đi học", access_level=AccessLevel.GROUP, school_year="2025-2026", semester=1,
+    )
+    _review(page, _user("totruong_van"), approve=False,
+            comment="Cần bổ sung phần hoạt động vận dụng và tiêu chí đánh giá.")
+
+    _teacher_upload(
+        fixtures, "office/test.pptx", tv, teacher,
+        title="Bài giảng điện tử: Phân số (Toán 6)", material_type=MaterialType.SLIDES,
+        creators="Nguyễn Thị Lan", subject=Subject.TOAN, grade=6, textbook_series=TextbookSeries.CTST,
+        lesson="Bài 1. Phân số với tử và mẫu là số nguyên", access_level=AccessLevel.SCHOOL,
+    )
+    log("Học liệu của giáo viên: 2 đã duyệt, 1 bị trả lại, 1 đang chờ duyệt")
+
+    librarian = _user("thuvien")
+    audiobooks = [
+        ("audio/sach_noi_espeak_vi.mp3", "Sách nói: Xin chào các em", Subject.TIENG_VIET, 6, "vie"),
+        ("audio/auphonic_chapter_marks_demo.mp3", "Sách nói tiếng Anh: Chapter marks demo", Subject.TIENG_ANH,
+         9, "eng"),
+        ("audio/chapters_test.m4b", "Sách nói: Mười chương ngắn (M4B)", Subject.TIENG_ANH, 7, "eng"),
+    ]
+    for relative, title, subject, grade, language in audiobooks:
+        material_file = _material_file(fixtures / relative, title, tv, librarian)
+        page = MaterialPage(file=material_file, owner=librarian, live=False, title=title,
+                            material_type=MaterialType.AUDIOBOOK, creators=tv.name, subject=subject,
+                            grade=grade, language=language, access_level=AccessLevel.PUBLIC,
+                            rights="CC-BY-4.0", ddc="428.6" if language == "eng" else "495.922")
+        tv.index_page.add_child(instance=page)
+        page.save_revision(user=librarian).publish(user=librarian)
+    log(f"Sách nói: {len(audiobooks)}")
+
+    report = import_materials(
+        [fixtures / "pdf/scotus-transcript-p1.pdf", fixtures / "office/pptx-tbl-cell.pptx",
+         fixtures / "broken/truncated_jfk.mp3", fixtures / "broken/empty.pdf"],
+        tv, MaterialType.DIGITISED, subject=Subject.LICH_SU, grade=9, publish=True, user=librarian,
+    )
+    log(f"Thư viện nhập lô: {len(report.imported)} tệp, bỏ qua {len(report.skipped)}")
+    for path, reason in report.skipped:
+        log(f"  bỏ qua {Path(path).name}: {reason}")
+
+    nsl_librarian = _user("thuvien_nsl")
+    import_materials([fixtures / "audio/jfk.flac"], nsl, MaterialType.AUDIOBOOK, subject=Subject.TIENG_ANH,
+                     grade=9, publish=True, user=nsl_librarian, creators="John F. Kennedy",
+                     access_level=AccessLevel.GROUP)

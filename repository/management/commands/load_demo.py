@@ -1,0 +1,35 @@
+"""manage.py load_demo: build the demo school network from fixtures/ (used by `make demo`)."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from repository.demo import DEMO_PASSWORD, build_demo, demo_logins
+from repository.models import Library
+
+
+class Command(BaseCommand):
+    help = "Dựng thư viện mẫu từ fixtures/: thư viện, tổ chuyên môn, người dùng, học liệu qua duyệt và xử lí."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--fixtures", default=str(Path(settings.BASE_DIR) / "fixtures"))
+        parser.add_argument("--no-process", action="store_true", help="Không chạy xử lí tệp ngay.")
+
+    def handle(self, *args, fixtures, no_process, **options):
+        if Library.objects.exists():
+            self.stdout.write("Dữ liệu mẫu đã có; bỏ qua (xoá var/ để dựng lại).")
+        else:
+            build_demo(Path(fixtures), log=self.stdout.write)
+            if not no_process:
+                self.stdout.write("Xử lí tệp (văn bản, ảnh bìa, âm thanh)…")
+                call_command("db_worker", batch=True, interval=0, no_startup_delay=True, verbosity=0)
+            self.stdout.write("Dựng chỉ mục tìm kiếm…")
+            call_command("rebuild_index", interactive=False, verbosity=0)
+        self.stdout.write(f"\nĐăng nhập (mật khẩu chung: {DEMO_PASSWORD}):")
+        User = get_user_model()
+        for username, role in demo_logins():
+            if User.objects.filter(username=username).exists():
+                self.stdout.write(f"  {username:<16} {role}")
