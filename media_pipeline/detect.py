@@ -1,0 +1,203 @@
+"""Content sniffing: which format a file really is, from its bytes (magic numbers), not its name.
+
+Formats and the rule used for each:
+
+- PDF: ``%PDF-`` within the first 1024 bytes (ISO 32000-1 §7.5.2 puts it first; readers such as
+  Acrobat accept up to 1024 bytes of leading junk, so we do too).
+- DOCX / PPTX: a ZIP (``PK\\x03\\x04``, APPNOTE 4.3.7) holding the OOXML main part: ``word/document.xml``
+  or ``ppt/presentation.xml`` next to ``[Content_Types].xml`` (ECMA-376 Part 2, Open Packaging).
+- MP3: an ID3v2 tag (``ID3``, id3.org ID3v2.3 §3.1, its size a 28-bit syncsafe integer) not followed
+  by ``fLaC``, or an MPEG audio frame header (11-bit frame sync, valid version, layer, bit-rate and
+  sample-rate indices, ISO/IEC 11172-3 §2.4.2.3). A file with an ID3 tag but no frame is still
+  called MP3 here; decoding then fails with its own, clearer reason.
+- M4A / M4B: an ISO BMFF ``ftyp`` box first (ISO/IEC 14496-12 §4.3).
+- FLAC: ``fLaC`` (after an optional ID3 tag), https://xiph.org/flac/format.html.
+- WAV: ``RIFF`` .... ``WAVE`` (Microsoft RIFF specification).
+
+`sniff(fileobj)` works on any seekable binary file object (an upload in memory, a storage file),
+`sniff_path(path)` on a path; `check_extension(name, fmt)` compares with the file name.
+"""
+
+import zipfile
+from pathlib import PurePath
+
+from .errors import ContentMismatch, EmptyFile, UnknownFormat
+
+PDF = "pdf"
+DOCX = "docx"
+PPTX = "pptx"
+MP3 = "mp3"
+MP4_AUDIO = "m4a"
+FLAC = "flac"
+WAV = "wav"
+
+DOCUMENT_FORMATS = frozenset({PDF, DOCX, PPTX})
+AUDIO_FORMATS = frozenset({MP3, MP4_AUDIO, FLAC, WAV})
+
+# File-name extensions (lower case, no dot) that each format may carry.
+EXTENSIONS = {
+    PDF: {"pdf"},
+    DOCX: {"docx"},
+    PPTX: {"pptx"},
+    MP3: {"mp3"},
+    MP4_AUDIO: {"m4a", "m4b", "mp4"},
+    FLAC: {"flac"},
+    WAV: {"wav"},
+}
+# How a format is named to people in messages.
+LABELS = {PDF: "PDF", DOCX: "DOCX", PPTX: "PPTX", MP3: "MP3", MP4_AUDIO: "M4A/M4B", FLAC: "FLAC", WAV: "WAV"}
+
+HEAD_BYTES = 8192
+PDF_HEADER_WINDOW = 1024
+MP3_SYNC_SEARCH = 4096
+
+# MPEG-1/2/2.5 Layer I-III bit rates in kb/s, indexed [version is MPEG-1][layer][index].
+_MPEG_BITRATES = {
+    (True, 1): (0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448),
+    (True, 2): (0, 32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384),
+    (True, 3): (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
+    (False, 1): (0, 32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256),
+    (False, 2): (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
+    (False, 3): (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
+}
+_MPEG_SAMPLE_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
+
+
+def kind_of(fmt):
+    """``"audio"`` for an audio format, else the format itself (``"pdf"``, ``"docx"``, ``"pptx"``)."""
+    return "audio" if fmt in AUDIO_FORMATS else fmt
+
+
+def sniff_path(path):
+    """Format of the file at `path` (one of the constants above); see `sniff`."""
+    with open(path, "rb") as fileobj:
+        return sniff(fileobj)
+
+
+def sniff(fileobj):
+    """Format of a seekable binary file object, from its content; the position is restored.
+
+    Returns one of PDF, DOCX, PPTX, MP3, MP4_AUDIO, FLAC, WAV.
+    Raises EmptyFile for 0 bytes, UnknownFormat when no rule matches (param `extension` empty:
+    the caller knows the name).
+    """
+    position = fileobj.tell()
+    try:
+        fileobj.seek(0)
+        head = fileobj.read(HEAD_BYTES)
+        if not head:
+            raise EmptyFile()
+        fmt = _sniff_head(head, fileobj)
+    finally:
+        fileobj.seek(position)
+    if fmt is None:
+        raise UnknownFormat(extension="")
+    return fmt
+
+
+def _sniff_head(head, fileobj):
+    if b"%PDF-" in head[:PDF_HEADER_WINDOW]:
+        return PDF
+    if head.startswith(b"PK\x03\x04"):
+        return _sniff_ooxml(fileobj)
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return WAV
+    if head[4:8] == b"ftyp":
+        return MP4_AUDIO
+    if head.startswith(b"fLaC"):
+        return FLAC
+    if head.startswith(b"ID3") and len(head) >= 10:
+        size = _syncsafe(head[6:10]) + 10 + (10 if head[5] & 0x10 else 0)
+        fileobj.seek(size)
+        after_tag = fileobj.read(4)
+        return FLAC if after_tag == b"fLaC" else MP3
+    if _find_mpeg_frame(head[:MP3_SYNC_SEARCH]):
+        return MP3
+    return None
+
+
+def _sniff_ooxml(fileobj):
+    fileobj.seek(0)
+    try:
+        with zipfile.ZipFile(fileobj) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError, EOFError):
+        return None
+    if "[Content_Types].xml" not in names:
+        return None
+    if "word/document.xml" in names:
+        return DOCX
+    if "ppt/presentation.xml" in names:
+        return PPTX
+    return None
+
+
+def _syncsafe(four_bytes):
+    """ID3v2 syncsafe integer: 4 bytes of 7 bits each (ID3v2.4 structure §6.2)."""
+    value = 0
+    for byte in four_bytes:
+        value = (value << 7) | (byte & 0x7F)
+    return value
+
+
+def _mpeg_frame_length(header):
+    """Length in bytes of the MPEG audio frame whose 4-byte header is `header`, or None if invalid."""
+    if header[0] != 0xFF or header[1] & 0xE0 != 0xE0:
+        return None
+    version = (header[1] >> 3) & 0x03  # 3: MPEG-1, 2: MPEG-2, 0: MPEG-2.5, 1: reserved
+    layer = 4 - ((header[1] >> 1) & 0x03)  # 1..3; 4 means reserved (also ADTS AAC's "layer 0")
+    bitrate_index = header[2] >> 4
+    rate_index = (header[2] >> 2) & 0x03
+    if version == 1 or layer == 4 or bitrate_index in (0, 15) or rate_index == 3:
+        return None
+    mpeg1 = version == 3
+    bitrate = _MPEG_BITRATES[(mpeg1, layer)][bitrate_index] * 1000
+    sample_rate = _MPEG_SAMPLE_RATES[version][rate_index]
+    padding = (header[2] >> 1) & 0x01
+    if layer == 1:
+        return (12 * bitrate // sample_rate + padding) * 4
+    if layer == 3 and not mpeg1:
+        return 72 * bitrate // sample_rate + padding
+    return 144 * bitrate // sample_rate + padding
+
+
+def _find_mpeg_frame(data):
+    """True if `data` holds an MPEG audio frame header followed by a second one where it says."""
+    start = data.find(b"\xff")
+    while 0 <= start <= len(data) - 4:
+        length = _mpeg_frame_length(data[start:start + 4])
+        if length:
+            following = data[start + length:start + length + 4]
+            if len(following) < 4 or _mpeg_frame_length(following):
+                return True
+        start = data.find(b"\xff", start + 1)
+    return False
+
+
+def extension_of(name):
+    """Lower-case extension of a file name without the dot ('' when none)."""
+    return PurePath(str(name)).suffix.lower().lstrip(".")
+
+
+def check_extension(name, fmt):
+    """Raise ContentMismatch unless file name `name` has an extension allowed for format `fmt`.
+
+    The message names both: the format found in the content and the extension of the name.
+    """
+    extension = extension_of(name)
+    if extension not in EXTENSIONS[fmt]:
+        raise ContentMismatch(detected=LABELS[fmt], extension=extension or "?")
+
+
+def detect(fileobj, name):
+    """Format of `fileobj` checked against file name `name`: sniff, then check_extension.
+
+    Returns the format constant. Raises EmptyFile, UnknownFormat (naming the extension) or
+    ContentMismatch.
+    """
+    try:
+        fmt = sniff(fileobj)
+    except UnknownFormat:
+        raise UnknownFormat(extension="." + (extension_of(name) or "?")) from None
+    check_extension(name, fmt)
+    return fmt

@@ -1,0 +1,92 @@
+"""Errors of the media pipeline: one root, each with a machine reason code and a Vietnamese message.
+
+Every error the pipeline raises on bad input is a `MediaError`; callers catch the root, store
+`str(error)` (the Vietnamese message, numbers with a decimal comma) for people and `error.code`
+for machines. Anything else escaping the pipeline is a bug, not bad input.
+
+Messages are gettext msgids in Vietnamese with ``%(name)s`` placeholders filled from the keyword
+arguments given when the error is raised; floats are rounded to one decimal and formatted in the
+active locale (vi: ``4,4``).
+"""
+
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _
+
+
+class MediaError(Exception):
+    """Root of the pipeline's errors: a file the pipeline cannot process.
+
+    `code` is a stable ASCII reason (e.g. ``"pdf_encrypted"``), `params` the values in the message.
+    `str(error)` is the message in the active language (Vietnamese by default).
+    """
+
+    code = "media_error"
+    message = _("Không xử lí được tệp.")
+
+    def __init__(self, message=None, **params):
+        if message is not None:
+            self.message = message
+        self.params = params
+        super().__init__(self.code, params)
+
+    def __str__(self):
+        values = {
+            key: number_format(round(value, 1), decimal_pos=1) if isinstance(value, float) else value
+            for key, value in self.params.items()
+        }
+        return str(self.message) % values if values else str(self.message)
+
+
+class EmptyFile(MediaError):
+    code = "empty_file"
+    message = _("Tệp rỗng (0 byte).")
+
+
+class UnknownFormat(MediaError):
+    code = "unknown_format"
+    message = _("Không nhận ra định dạng tệp %(extension)s: nội dung không phải PDF, DOCX, PPTX, "
+                "MP3, M4A/M4B, FLAC hay WAV.")
+
+
+class ContentMismatch(MediaError):
+    """Content sniffed as one format while the file name claims another (params: detected, extension)."""
+
+    code = "content_mismatch"
+    message = _("Nội dung tệp là %(detected)s nhưng phần mở rộng là .%(extension)s.")
+
+
+class PdfEncrypted(MediaError):
+    code = "pdf_encrypted"
+    message = _("PDF bị mã hoá, cần mật khẩu.")
+
+
+class PdfCorrupt(MediaError):
+    code = "pdf_corrupt"
+    message = _("PDF bị hỏng hoặc không đầy đủ, không mở được (%(detail)s).")
+
+
+class OfficeCorrupt(MediaError):
+    code = "office_corrupt"
+    message = _("Tệp %(format)s bị hỏng, không đọc được (%(detail)s).")
+
+
+class AudioUndecodable(MediaError):
+    code = "audio_undecodable"
+    message = _("Không giải mã được âm thanh trong tệp (%(detail)s).")
+
+
+class AudioTruncated(MediaError):
+    """Decoded duration shorter than the declared one (params: decoded, declared, in seconds)."""
+
+    code = "audio_truncated"
+    message = _("Tệp âm thanh bị cắt cụt: giải mã được %(decoded)s s trên %(declared)s s khai báo.")
+
+
+class ToolMissing(MediaError):
+    code = "tool_missing"
+    message = _("Máy chủ thiếu công cụ %(tool)s để xử lí tệp này.")
+
+
+class ToolFailed(MediaError):
+    code = "tool_failed"
+    message = _("Công cụ %(tool)s báo lỗi khi xử lí tệp: %(detail)s")
