@@ -13,6 +13,7 @@ from wagtail.models import (
     Page,
     Workflow,
     WorkflowPage,
+    WorkflowTask,
 )
 
 from .choices import Role
@@ -112,9 +113,11 @@ def add_member(user, library, role):
 def ensure_review_workflow():
     """The site-wide workflow (subject-group review) assigned to the home page; returns it."""
     workflow, _ = Workflow.objects.get_or_create(name=REVIEW_WORKFLOW_NAME, defaults={"active": True})
-    if not workflow.workflow_tasks.exists():
+    # WorkflowTask rows are written directly: `workflow.workflow_tasks` is a modelcluster relation,
+    # whose create() only keeps the child in memory until the workflow itself is saved.
+    if not WorkflowTask.objects.filter(workflow=workflow).exists():
         task = SubjectGroupReviewTask.objects.create(name="Tổ chuyên môn duyệt")
-        workflow.workflow_tasks.create(task=task, sort_order=0)
+        WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
     WorkflowPage.objects.get_or_create(page=site_home_page(), defaults={"workflow": workflow})
     return workflow
 
