@@ -186,8 +186,9 @@ class StoredFile:
         remaining = last - first + 1
         with self.storage.open(self.name, "rb") as handle:
             handle.seek(first)
+            read = handle.read  # bound once: django.core.files.File proxies every attribute lookup
             while remaining > 0:
-                chunk = handle.read(min(chunk_size, remaining))
+                chunk = read(min(chunk_size, remaining))
                 if not chunk:
                     break
                 remaining -= len(chunk)
