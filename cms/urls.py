@@ -21,7 +21,8 @@ if settings.DEBUG:
     from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 
     # Media files are never served straight from MEDIA_ROOT: every file goes through a view that
-    # checks the material's access level (repository.views.files).
+    # checks the material's access level (repository.views.media, and the before_serve_document hook
+    # in repository/wagtail_hooks/documents.py for originals).
     urlpatterns += staticfiles_urlpatterns()
 
 urlpatterns += [path("", include(wagtail_urls))]

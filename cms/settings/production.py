@@ -22,3 +22,5 @@ if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
     AWS_STORAGE_BUCKET_NAME = os.environ["AWS_STORAGE_BUCKET_NAME"]
     AWS_S3_ENDPOINT_URL = os.environ.get("AWS_S3_ENDPOINT_URL")
     AWS_S3_REGION_NAME = os.environ.get("AWS_S3_REGION_NAME")
+    # Wagtail's document view reads whole objects; spill anything over 8 MiB to disk, not memory.
+    AWS_S3_MAX_MEMORY_SIZE = 8 * 1024 * 1024
