@@ -1,5 +1,39 @@
 """Signal receivers of the repository app, connected from RepositoryConfig.ready()."""
 
+from django.db.models.signals import post_save, pre_save
+
+
+def record_material_file_upload(sender, instance, raw=False, update_fields=None, **kwargs):
+    """pre_save of MaterialFile: a new original gets its size, SHA-256 and a pending status.
+
+    Skipped for raw fixture loads and for saves limited to fields other than `file` (the pipeline's
+    own saves); a save that changes only metadata leaves the processing results alone.
+    """
+    from .pipeline import file_changed, record_new_file
+
+    if raw or (update_fields is not None and "file" not in update_fields):
+        return
+    if file_changed(instance):
+        record_new_file(instance)
+        instance._hoclieu_process_after_save = True
+
+
+def enqueue_material_file_processing(sender, instance, raw=False, **kwargs):
+    """post_save of MaterialFile: queue processing of a new original when the transaction commits."""
+    from .pipeline import enqueue_processing
+
+    if raw or not instance.__dict__.pop("_hoclieu_process_after_save", False):
+        return
+    enqueue_processing(instance.pk)
+
 
 def register_signal_handlers():
     """Connect the receivers (media pipeline on upload, search index on publish)."""
+    from .models import MaterialFile
+
+    pre_save.connect(
+        record_material_file_upload, sender=MaterialFile, dispatch_uid="hoclieu_material_file_pre_save"
+    )
+    post_save.connect(
+        enqueue_material_file_processing, sender=MaterialFile, dispatch_uid="hoclieu_material_file_post_save"
+    )

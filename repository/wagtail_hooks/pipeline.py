@@ -1,1 +1,130 @@
-"""Wagtail hooks: pipeline."""
+"""Wagtail hooks: pipeline. The admin listing "Tệp xử lí lỗi" and the retry action (POST only).
+
+URLs (namespace `hoclieu_pipeline`, under the admin, so Wagtail's admin login applies):
+- `hoclieu_pipeline:failed_files` — failed files the user may act on, with their errors and a retry
+  button each (repository.pipeline.files_for_user);
+- `hoclieu_pipeline:retry` (pk) — POST: re-enqueue processing; allowed to the uploader, a librarian
+  of the file's library and superusers (repository.pipeline.user_can_retry_processing), 403 otherwise.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.middleware.csrf import get_token
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import include, path, reverse
+from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.tables import Column, DateColumn
+from wagtail.admin.views.generic.base import BaseListingView
+
+from ..models import MaterialFile
+from ..models.materials import ProcessingStatus
+from ..pipeline import files_for_user, retry_processing, user_can_retry_processing
+
+RETRYABLE = (ProcessingStatus.FAILED, ProcessingStatus.PENDING)
+
+
+class FileTitleColumn(Column):
+    """The file's title, linking to Wagtail's document edit view."""
+
+    def render_cell_html(self, instance, parent_context):
+        return format_html(
+            '<td><a href="{}">{}</a><div class="w-text-14">{}</div></td>',
+            reverse("wagtaildocs:edit", args=[instance.pk]), instance.title, instance.filename,
+        )
+
+
+class RetryColumn(Column):
+    """A POST form with its CSRF token and one button, for files the user may retry."""
+
+    def render_cell_html(self, instance, parent_context):
+        request = parent_context.get("request")
+        if request is None or not user_can_retry_processing(request.user, instance):
+            return format_html("<td></td>")
+        return format_html(
+            '<td><form method="post" action="{}">'
+            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+            '<input type="hidden" name="next" value="{}">'
+            '<button type="submit" class="button button-small button-secondary">{}</button>'
+            "</form></td>",
+            reverse("hoclieu_pipeline:retry", args=[instance.pk]),
+            get_token(request), request.get_full_path(), _("Xử lí lại"),
+        )
+
+
+class FailedFilesView(BaseListingView):
+    """Files whose processing failed, among those the user may follow (files_for_user)."""
+
+    page_title = _("Tệp xử lí lỗi")
+    header_icon = "warning"
+    index_url_name = "hoclieu_pipeline:failed_files"
+    verbose_name_plural = _("tệp xử lí lỗi")
+    paginate_by = 50
+    columns = [
+        FileTitleColumn("title", label=_("Tệp")),
+        Column("processing_error", label=_("Lỗi")),
+        Column("processing_attempts", label=_("Số lần xử lí")),
+        DateColumn("processed_at", label=_("Lần cuối")),
+        RetryColumn("retry", label=""),
+    ]
+
+    def get_base_queryset(self):
+        return files_for_user(self.request.user).filter(processing_status=ProcessingStatus.FAILED)
+
+    def order_queryset(self, queryset):
+        return queryset.order_by("-processed_at", "-pk")
+
+
+@require_POST
+def retry_view(request, pk):
+    """Re-enqueue processing of MaterialFile `pk` (POST); redirect to `next` or the failed list."""
+    material_file = get_object_or_404(MaterialFile, pk=pk)
+    if not user_can_retry_processing(request.user, material_file):
+        raise PermissionDenied
+    if material_file.processing_status in RETRYABLE:
+        retry_processing(material_file)
+        messages.success(
+            request, _("Đã đưa tệp “%(title)s” vào hàng đợi xử lí lại.") % {"title": material_file.title}
+        )
+    else:
+        messages.warning(
+            request,
+            _("Tệp “%(title)s” đang ở trạng thái “%(status)s”, không cần xử lí lại.")
+            % {"title": material_file.title, "status": material_file.get_processing_status_display()},
+        )
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = reverse("hoclieu_pipeline:failed_files")
+    return redirect(next_url)
+
+
+urlpatterns = [
+    path("", FailedFilesView.as_view(), name="failed_files"),
+    path("<int:pk>/retry/", retry_view, name="retry"),
+]
+
+
+@hooks.register("register_admin_urls")
+def register_pipeline_admin_urls():
+    return [
+        path("hoclieu/tep-xu-li/", include((urlpatterns, "hoclieu_pipeline"), namespace="hoclieu_pipeline"))
+    ]
+
+
+class FailedFilesMenuItem(MenuItem):
+    """Shown only while the user has failed files to look at."""
+
+    def is_shown(self, request):
+        return files_for_user(request.user).filter(processing_status=ProcessingStatus.FAILED).exists()
+
+
+@hooks.register("register_admin_menu_item")
+def register_failed_files_menu_item():
+    return FailedFilesMenuItem(
+        _("Tệp xử lí lỗi"), reverse("hoclieu_pipeline:failed_files"),
+        name="failed-files", icon_name="warning", order=410,
+    )
