@@ -166,6 +166,8 @@ def process_material_file(material_file_id):
             with tempfile.TemporaryDirectory(prefix="hoclieu-pipeline-") as workdir:
                 results, files = _run(material_file, workdir)
                 if _replaced_meanwhile(material_file_id, sha256):
+                    for _name, content in files.values():
+                        content.close()
                     return ProcessingStatus.PENDING
                 _store(material_file, results, files, ProcessingStatus.DONE, "")
         except MediaError as error:
