@@ -11,6 +11,7 @@ live page: a teacher who moves a published Toán lesson to Ngữ văn in a draft
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.db.models import Q
 from wagtail.admin.mail import GroupApprovalTaskStateSubmissionEmailNotifier
 from wagtail.models import TaskState
@@ -119,3 +120,42 @@ def register_signal_handlers():
         sender=TaskState,
         dispatch_uid="hoclieu_subject_group_review_submitted_email",
     )
+
+
+@transaction.atomic
+def set_members(subject_group, users):
+    """Make `users` (an iterable of users) plus the leader exactly the members of `subject_group`.
+
+    Members are the users of the group's own Wagtail group; each also gets the library's reviewer
+    role (Role.REVIEWER), which opens the admin to them. Someone removed keeps that role only while
+    they are still in another subject group of the same library. Returns the set of members.
+    """
+    members = set(users)
+    if subject_group.leader_id:
+        members.add(subject_group.leader)
+    group = subject_group.group
+    current = set(group.user_set.all())
+    group.user_set.remove(*(current - members))
+    group.user_set.add(*(members - current))
+    reviewer_role = subject_group.library.role_group(Role.REVIEWER)
+    reviewer_role.user_set.add(*members)
+    _prune_reviewer_role(subject_group.library, current - members)
+    return members
+
+
+@transaction.atomic
+def delete_subject_group(subject_group):
+    """Delete `subject_group` with its own Wagtail group; its members lose the reviewer role unless
+    they are in another subject group of the library."""
+    library, group = subject_group.library, subject_group.group
+    former = set(group.user_set.all())
+    subject_group.delete()
+    group.delete()
+    _prune_reviewer_role(library, former)
+
+
+def _prune_reviewer_role(library, users):
+    reviewer_role = library.role_group(Role.REVIEWER)
+    for user in users:
+        if not SubjectGroup.objects.filter(library=library, group__user=user).exists():
+            reviewer_role.user_set.remove(user)
