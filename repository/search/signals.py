@@ -1,5 +1,130 @@
+"""Keeps the search index in step with what is published (HAYSTACK_SIGNAL_PROCESSOR).
+
+- a material is published (also re-published after an edit), wagtail `page_published`:
+  add or replace its document;
+- a material is unpublished (`page_unpublished`) or deleted (`post_delete` of MaterialPage): remove it;
+- a file's processing finished, so its extracted text is there (`post_save` of MaterialFile with
+  status done): re-index the live materials that use the file;
+- a library joins, leaves or changes network (`pre_save`/`post_save` of Library): re-index its
+  live materials, whose `network_id` decides group-level access.
+
+Saving a draft changes nothing, so nothing is indexed until publication. Index writes run after
+the database transaction commits (`transaction.on_commit`), so a rolled-back publish never reaches
+the index and the page read back is the committed one. A write that fails (e.g. the write lock
+stayed taken, see backend.IndexLockedError) is logged on "hoclieu.search" with the page id;
+`manage.py update_index --remove` repairs the index, and search results are checked against
+repository.access.visible_materials anyway.
+"""
+
+import logging
+
+from django.apps import apps
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save, pre_save
+from haystack.exceptions import NotHandled
 from haystack.signals import BaseSignalProcessor
+from haystack.utils import get_identifier
+from wagtail.signals import page_published, page_unpublished
+
+from ..models import ProcessingStatus
+
+logger = logging.getLogger("hoclieu.search")
 
 
 class MaterialSignalProcessor(BaseSignalProcessor):
-    pass
+    """Haystack signal processor for material pages; see the module docstring for the events."""
+
+    def setup(self):
+        page_published.connect(self.handle_page_published)
+        page_unpublished.connect(self.handle_page_unpublished)
+        post_delete.connect(self.handle_material_delete, sender="repository.MaterialPage")
+        post_save.connect(self.handle_file_save, sender="repository.MaterialFile")
+        pre_save.connect(self.handle_library_pre_save, sender="repository.Library")
+        post_save.connect(self.handle_library_save, sender="repository.Library")
+
+    def teardown(self):
+        page_published.disconnect(self.handle_page_published)
+        page_unpublished.disconnect(self.handle_page_unpublished)
+        post_delete.disconnect(self.handle_material_delete, sender="repository.MaterialPage")
+        post_save.disconnect(self.handle_file_save, sender="repository.MaterialFile")
+        pre_save.disconnect(self.handle_library_pre_save, sender="repository.Library")
+        post_save.disconnect(self.handle_library_save, sender="repository.Library")
+
+    # --- receivers -------------------------------------------------------------------------
+
+    def handle_page_published(self, sender, instance, **kwargs):
+        if _is_material(sender):
+            self._on_commit(self.reindex_materials, [instance.pk])
+
+    def handle_page_unpublished(self, sender, instance, **kwargs):
+        if _is_material(sender):
+            self._on_commit(self.remove_identifiers, [get_identifier(instance)])
+
+    def handle_material_delete(self, sender, instance, **kwargs):
+        # The identifier is taken now: Django clears the pk once the delete is over.
+        self._on_commit(self.remove_identifiers, [get_identifier(instance)])
+
+    def handle_file_save(self, sender, instance, raw=False, **kwargs):
+        if raw or instance.processing_status != ProcessingStatus.DONE:
+            return
+        self._on_commit(self.reindex_materials, self._live_pks(file_id=instance.pk))
+
+    def handle_library_pre_save(self, sender, instance, raw=False, **kwargs):
+        if raw or instance.pk is None:
+            return
+        previous = sender.objects.filter(pk=instance.pk).values_list("network_id", flat=True).first()
+        instance._search_previous_network_id = previous
+
+    def handle_library_save(self, sender, instance, raw=False, created=False, **kwargs):
+        previous = getattr(instance, "_search_previous_network_id", instance.network_id)
+        if raw or created or previous == instance.network_id:
+            return
+        self._on_commit(self.reindex_materials, self._live_pks(library_id=instance.pk))
+
+    # --- index writes ----------------------------------------------------------------------
+
+    def reindex_materials(self, pks):
+        """Index the MaterialPages with primary keys `pks` that are live; remove the others."""
+        model = apps.get_model("repository", "MaterialPage")
+        for using in self.connection_router.for_write(models=[model]):
+            index = self._material_index(using, model)
+            if index is None:
+                continue
+            for pk in pks:
+                try:
+                    index.update_object(model(pk=pk), using=using)
+                except Exception:
+                    logger.exception("Không cập nhật được chỉ mục cho học liệu %s", pk)
+
+    def remove_identifiers(self, identifiers):
+        """Remove the documents `identifiers` ("repository.materialpage.<pk>") from the index."""
+        model = apps.get_model("repository", "MaterialPage")
+        for using in self.connection_router.for_write(models=[model]):
+            backend = self.connections[using].get_backend()
+            for identifier in identifiers:
+                try:
+                    backend.remove(identifier)
+                except Exception:
+                    logger.exception("Không xoá được %s khỏi chỉ mục", identifier)
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _material_index(self, using, model):
+        try:
+            return self.connections[using].get_unified_index().get_index(model)
+        except NotHandled:
+            return None
+
+    @staticmethod
+    def _live_pks(**filters):
+        model = apps.get_model("repository", "MaterialPage")
+        return list(model.objects.live().filter(**filters).values_list("pk", flat=True))
+
+    @staticmethod
+    def _on_commit(func, args):
+        if args:
+            transaction.on_commit(lambda: func(args))
+
+
+def _is_material(sender):
+    return issubclass(sender, apps.get_model("repository", "MaterialPage"))

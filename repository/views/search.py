@@ -1,5 +1,87 @@
+"""The public search page (/search/, URL name "search")."""
+
+from urllib.parse import urlencode
+
+from django.core.paginator import Paginator
 from django.shortcuts import render
+
+from ..access import visible_materials
+from ..search.forms import SearchForm
+from ..search.query import FACETS, search_materials
+from ..search.text import highlight_snippet
+
+RESULTS_PER_PAGE = 20
 
 
 def search(request):
-    return render(request, "repository/search.html", {})
+    """Search published materials as `request.user` sees them.
+
+    GET parameters: `q` (words; empty lists the latest materials), `type`, `subject`, `grade`
+    (facet filters, one value each), `page` (1-based). A parameter that is not valid is ignored
+    and reported on the page. Every hit is checked again against visible_materials(user).
+    """
+    form = SearchForm(request.GET)
+    form.is_valid()
+    query, filters = form.search_arguments()
+    sqs = search_materials(request.user, query, filters)
+
+    page_obj = Paginator(sqs, RESULTS_PER_PAGE).get_page(request.GET.get("page"))
+    hit_pks = [int(hit.pk) for hit in page_obj.object_list]
+    pages = visible_materials(request.user).filter(pk__in=hit_pks).select_related("library", "file")
+    by_pk = {page.pk: page for page in pages}
+    results = []
+    for pk in hit_pks:
+        page = by_pk.get(pk)
+        if page is None:  # the index is behind the database: never show what the policy hides
+            continue
+        snippet = highlight_snippet(
+            [page.summary, page.lesson, page.file.full_text if page.file else ""], query
+        )
+        results.append({"page": page, "snippet": snippet})
+
+    params = {"q": query, **filters} if query else dict(filters)
+    context = {
+        "form": form,
+        "query": query,
+        "filters": filters,
+        "results": results,
+        "page_obj": page_obj,
+        "total": page_obj.paginator.count,
+        "facets": _facets(params, sqs.facet_counts(), filters),
+        "previous_url": _url(params, page=page_obj.previous_page_number())
+        if page_obj.has_previous() else None,
+        "next_url": _url(params, page=page_obj.next_page_number()) if page_obj.has_next() else None,
+        "invalid_parameters": [str(form.fields[name].label) for name in form.errors if name in form.fields],
+    }
+    return render(request, "repository/search.html", context)
+
+
+def _url(params, **changes):
+    """A query string ("?q=...&type=...") from `params` with `changes`; a None value drops a key."""
+    merged = {**params, **changes}
+    return "?" + urlencode({key: value for key, value in merged.items() if value not in (None, "")})
+
+
+def _facets(params, counts, filters):
+    """Facet groups for the template: [{key, label, options: [{value, label, count, selected, url}]}].
+
+    `params` are the valid parameters of this page; an option's url adds its filter (or removes
+    it when selected), keeps the others and goes back to page 1.
+    """
+    fields = (counts or {}).get("fields", {})
+    groups = []
+    for key, (fieldname, choices) in FACETS.items():
+        labels = {str(code): label for code, label in choices}
+        order = {str(code): position for position, (code, _label) in enumerate(choices)}
+        options = []
+        for value, count in fields.get(fieldname, []):
+            if value is None or value not in labels:
+                continue
+            selected = filters.get(key) == value
+            options.append({
+                "value": value, "label": labels[value], "count": count, "selected": selected,
+                "url": _url(params, **{key: None if selected else value}),
+            })
+        options.sort(key=lambda option: order[option["value"]])
+        groups.append({"key": key, "label": SearchForm.base_fields[key].label, "options": options})
+    return groups

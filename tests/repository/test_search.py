@@ -1,0 +1,398 @@
+"""Search (repository.search, repository.search_indexes, /search/): folding, facets, index upkeep, access."""
+
+import threading
+import unicodedata
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.urls import reverse
+from haystack import connections
+
+from repository.choices import AccessLevel
+from repository.models import MaterialPage, ProcessingStatus
+from repository.search.backend import IndexLockedError
+from repository.search.indexing import rebuild_search_index, update_search_index
+from repository.search.query import search_materials
+from repository.search.text import fold_vietnamese, highlight_snippet
+
+pytestmark = pytest.mark.django_db
+
+FILE = "office/test.docx"
+
+
+@pytest.fixture(autouse=True)
+def empty_index():
+    """Every test starts from an empty Whoosh index."""
+    connections["default"].get_backend().clear()
+
+
+@pytest.fixture
+def material(make_material, django_capture_on_commit_callbacks):
+    """make_material with the commit hooks run, as after a real request: the index is up to date."""
+
+    def _make(**fields):
+        with django_capture_on_commit_callbacks(execute=True):
+            return make_material(fields.pop("fixture", FILE), **fields)
+
+    return _make
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """Context manager running the on_commit hooks registered inside it."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+def found(user, query="", **filters):
+    """Primary keys (set of int) of the materials `user` finds for `query` and `filters`."""
+    return {int(hit.pk) for hit in search_materials(user, query, filters)}
+
+
+def page_of(client, user=None, **params):
+    if user is None:
+        client.logout()
+    else:
+        client.force_login(user)
+    response = client.get(reverse("search"), params)
+    assert response.status_code == 200
+    return response
+
+
+def result_pks(response):
+    return [result["page"].pk for result in response.context["results"]]
+
+
+def facet_counts(response, key):
+    group = next(group for group in response.context["facets"] if group["key"] == key)
+    return {option["value"]: option["count"] for option in group["options"]}
+
+
+# --- folding -------------------------------------------------------------------------------
+
+
+def test_fold_vietnamese():
+    assert fold_vietnamese("Sách nói") == "sach noi"
+    assert fold_vietnamese("ĐẠI SỐ và đường tròn") == "dai so va duong tron"
+    assert fold_vietnamese(unicodedata.normalize("NFD", "Tiếng Việt lớp 6")) == "tieng viet lop 6"
+    assert fold_vietnamese("Ðịa lí") == "dia li"  # eth left by TCVN3/VNI font conversions
+    assert fold_vietnamese("plain ASCII") == "plain ascii"
+
+
+@pytest.mark.parametrize("query", ["sach noi", "sách nói", "SÁCH NÓI", "Sach Noi"])
+def test_spellings_find_the_same_material(school, material, query):
+    audiobook = material(title="Sách nói Dế Mèn phiêu lưu kí", material_type="audiobook")
+    other = material(title="Giáo án Hình học", summary="Tam giác đồng dạng")
+    hits = found(AnonymousUser(), query)
+    assert audiobook.pk in hits
+    assert other.pk not in hits
+
+
+def test_stroked_d_folds_to_d(school, material):
+    page = material(title="Đại số 7: phương trình bậc nhất")
+    for query in ("dai so", "Đại số", "ĐẠI SỐ", "đai so"):
+        assert found(AnonymousUser(), query) == {page.pk}, query
+
+
+def test_nfd_and_nfc_index_and_query_alike(school, material):
+    nfd_page = material(title=unicodedata.normalize("NFD", "Lịch sử Việt Nam thời Lý"))
+    nfc_page = material(title=unicodedata.normalize("NFC", "Hoá học hữu cơ"))
+    assert found(AnonymousUser(), unicodedata.normalize("NFC", "lịch sử thời Lý")) == {nfd_page.pk}
+    assert found(AnonymousUser(), unicodedata.normalize("NFD", "hoá học hữu cơ")) == {nfc_page.pk}
+
+
+def test_keywords_creators_and_labels_are_searchable(school, material, committed):
+    page = material(title="Bài 3", creators="Trần Văn Bình", subject="dia-ly", grade=8, publish=False)
+    page.keywords.add("bản đồ", "khí hậu")
+    with committed():
+        page.save_revision(user=school["teacher"]).publish()
+    anonymous = AnonymousUser()
+    for query in ("tran van binh", "khi hau", "địa lí", "lop 8"):
+        assert page.pk in found(anonymous, query), query
+
+
+def test_snippet_highlights_folded_matches_and_escapes_html():
+    snippet = highlight_snippet(["", "Đây là <b>sách nói</b> cho lớp 6"], "SACH")
+    assert "<mark>sách</mark>" in snippet
+    assert "<b>" not in snippet and "&lt;b&gt;" in snippet
+    assert highlight_snippet(["không khớp"], "sach") == ""
+
+
+# --- index upkeep --------------------------------------------------------------------------
+
+
+def test_draft_is_never_indexed(school, material):
+    draft = material(title="Giáo án bản nháp phân số", publish=False)
+    superuser = type(school["librarian"]).objects.create_superuser("admin", password="pw")
+    assert draft.pk not in found(superuser, "phan so")
+    # Even asked directly, the index keeps drafts out.
+    index = connections["default"].get_unified_index().get_index(MaterialPage)
+    index.update_object(draft)
+    assert draft.pk not in found(superuser, "phan so")
+    assert draft.pk not in found(superuser)
+
+
+def test_update_index_command_indexes_live_materials_only(school, make_material):
+    # Made without running the commit hooks: nothing reached the index yet.
+    live = make_material(FILE, title="Năng lượng tái tạo")
+    draft = make_material(FILE, title="Năng lượng hạt nhân", publish=False)
+    assert found(AnonymousUser(), "nang luong") == set()
+    update_search_index()
+    assert found(AnonymousUser(), "nang luong") == {live.pk}
+    assert draft.pk not in found(AnonymousUser())
+    # --remove drops a page unpublished while nobody was listening (no commit hooks ran).
+    MaterialPage.objects.filter(pk=live.pk).update(live=False)
+    update_search_index()
+    assert found(AnonymousUser(), "nang luong") == set()
+    MaterialPage.objects.filter(pk=live.pk).update(live=True)
+    rebuild_search_index()
+    assert found(AnonymousUser(), "nang luong") == {live.pk}
+
+
+@pytest.mark.parametrize(
+    "query", ['"', "-", "*", "*:*", "AND OR NOT", "(sách", "access_level:school", "'", "\\", "a" * 200],
+)
+def test_odd_queries_neither_fail_nor_open_the_index(school, material, client, query):
+    hidden = material(title="Nội bộ", access_level=AccessLevel.SCHOOL)
+    response = page_of(client, q=query)
+    assert hidden.pk not in result_pks(response)
+    assert hidden.pk not in found(AnonymousUser(), query)
+
+
+def test_empty_index_renders_the_page(school, client):
+    response = page_of(client, q="bat ky")
+    assert response.context["results"] == [] and response.context["total"] == 0
+    response = page_of(client)
+    assert "Chưa có học liệu." in response.content.decode()
+
+
+def test_publishing_indexes_and_unpublishing_removes(school, material, committed):
+    page = material(title="Phân số và số thập phân", publish=False)
+    assert found(AnonymousUser(), "phan so") == set()
+    with committed():
+        page.get_latest_revision().publish()
+    assert found(AnonymousUser(), "phan so") == {page.pk}
+    page.refresh_from_db()
+    with committed():
+        page.unpublish()
+    assert found(AnonymousUser(), "phan so") == set()
+
+
+def test_republishing_an_edit_replaces_the_document(school, material, committed):
+    page = material(title="Số nguyên tố")
+    page.title = "Ước chung lớn nhất"
+    with committed():
+        page.save_revision(user=school["teacher"]).publish()
+    assert found(AnonymousUser(), "uoc chung") == {page.pk}
+    assert found(AnonymousUser(), "nguyen to") == set()
+
+
+def test_deleting_removes(school, material, committed):
+    page = material(title="Hình bình hành")
+    pk = page.pk
+    with committed():
+        page.delete()
+    assert pk not in found(AnonymousUser(), "hinh binh hanh")
+    assert connections["default"].get_backend().index.refresh().doc_count() == 0
+
+
+def test_extracted_text_searchable_once_processing_is_done(school, material, committed):
+    page = material(title="Quang hợp")
+    material_file = page.file
+    assert found(AnonymousUser(), "diep luc cay xanh") == set()
+    material_file.full_text = "Diệp lục giúp cây xanh hấp thụ ánh sáng mặt trời."
+    material_file.processing_status = ProcessingStatus.DONE
+    with committed():
+        material_file.save()
+    assert found(AnonymousUser(), "diep luc cay xanh") == {page.pk}
+
+
+def test_text_extracted_by_the_pipeline_is_searchable(school, material):
+    page = material(title="Hướng dẫn", fixture="pdf/maint-guide.vi.pdf")
+    page.file.refresh_from_db()
+    if page.file.processing_status != ProcessingStatus.DONE:
+        pytest.skip(f"media pipeline did not finish: {page.file.processing_error or 'not available'}")
+    words = [w for w in page.file.full_text.split() if w.isalpha() and not w.isascii()][:3]
+    assert words, "the Vietnamese guide has Vietnamese words"
+    assert page.pk in found(AnonymousUser(), fold_vietnamese(" ".join(words)))
+
+
+def test_library_leaving_network_is_reindexed(school, material, committed):
+    page = material(title="Tin học văn phòng", access_level=AccessLevel.GROUP)
+    assert page.pk in found(school["student_b"], "tin hoc")
+    library = school["a"]
+    library.network = None
+    with committed():
+        library.save()
+    assert page.pk not in found(school["student_b"], "tin hoc")
+    assert page.pk in found(school["student"], "tin hoc")
+
+
+def test_writer_waits_for_lock_and_reports_a_stuck_one(school, material):
+    page = material(title="Khoá ghi")
+    backend = connections["default"].get_backend()
+    held = backend.index.refresh().writer()  # another process's writer, as far as the lock goes
+    release = threading.Timer(0.3, held.cancel)
+    try:
+        backend.lock_timeout = 0.2
+        with pytest.raises(IndexLockedError):
+            backend.remove(page)
+        assert page.pk in found(AnonymousUser(), "khoa ghi")
+        backend.lock_timeout = 30
+        release.start()
+        backend.remove(page)  # waits until the other writer lets go, then removes
+        release.join()
+    finally:
+        release.cancel()  # no-op once it has run
+        if not held.is_closed:
+            held.cancel()
+    assert found(AnonymousUser(), "khoa ghi") == set()
+
+
+# --- facets --------------------------------------------------------------------------------
+
+
+def test_facets_count_and_narrow(school, material, client):
+    plan_toan_6 = material(title="Giáo án phân số", material_type="lesson_plan", subject="toan", grade=6)
+    slides_toan_7 = material(title="Bài giảng số hữu tỉ", material_type="slides", subject="toan", grade=7)
+    plan_van_6 = material(
+        title="Giáo án truyện cổ tích", material_type="lesson_plan", subject="ngu-van", grade=6
+    )
+
+    response = page_of(client)
+    assert set(result_pks(response)) == {plan_toan_6.pk, slides_toan_7.pk, plan_van_6.pk}
+    assert facet_counts(response, "type") == {"lesson_plan": 2, "slides": 1}
+    assert facet_counts(response, "subject") == {"toan": 2, "ngu-van": 1}
+    assert facet_counts(response, "grade") == {"6": 2, "7": 1}
+
+    response = page_of(client, type="lesson_plan")
+    assert set(result_pks(response)) == {plan_toan_6.pk, plan_van_6.pk}
+    assert facet_counts(response, "subject") == {"toan": 1, "ngu-van": 1}
+    assert facet_counts(response, "type") == {"lesson_plan": 2}
+
+    response = page_of(client, q="giao an", type="lesson_plan", subject="toan")
+    assert result_pks(response) == [plan_toan_6.pk]
+    assert facet_counts(response, "grade") == {"6": 1}
+
+    # A selected option links to the page without it; an unselected one adds it.
+    type_group = next(g for g in response.context["facets"] if g["key"] == "type")
+    selected = next(o for o in type_group["options"] if o["selected"])
+    assert "type=" not in selected["url"] and "subject=toan" in selected["url"]
+    grade_group = next(g for g in response.context["facets"] if g["key"] == "grade")
+    assert "grade=6" in grade_group["options"][0]["url"]
+
+
+def test_invalid_facet_is_reported_and_ignored(school, material, client):
+    page = material(title="Hàm số bậc hai")
+    response = page_of(client, q="ham so", type="not-a-type", grade="13")
+    assert result_pks(response) == [page.pk]
+    assert sorted(response.context["invalid_parameters"]) == ["Khối lớp", "Loại học liệu"]
+    assert all("not-a-type" not in option["url"] for group in response.context["facets"]
+               for option in group["options"])
+    with pytest.raises(ValueError):
+        search_materials(AnonymousUser(), "", {"type": "not-a-type"})
+
+
+def test_empty_query_lists_latest_visible(school, material, client):
+    older = material(title="Cũ hơn")
+    newer = material(title="Mới hơn")
+    hidden = material(title="Nội bộ trường", access_level=AccessLevel.SCHOOL)
+    response = page_of(client)
+    assert result_pks(response) == [newer.pk, older.pk]
+    assert hidden.pk not in result_pks(response)
+
+
+def test_pagination_keeps_query_and_facets(school, material, client, monkeypatch):
+    monkeypatch.setattr("repository.views.search.RESULTS_PER_PAGE", 2)
+    pages = [material(title=f"Ôn tập chương {n}") for n in range(3)]
+    first = page_of(client, q="on tap", type="lesson_plan")
+    second = page_of(client, q="on tap", type="lesson_plan", page=2)
+    assert first.context["total"] == 3
+    assert set(result_pks(first)) | set(result_pks(second)) == {p.pk for p in pages}
+    assert b"page=2" in first.content and b"q=on+tap" in first.content
+
+
+def test_result_page_shows_metadata_and_snippet(school, material, client):
+    material(
+        title="Cộng trừ phân số", subject="toan", grade=6,
+        summary="<script>alert(1)</script> Luyện tập cộng phân số khác mẫu.",
+    )
+    response = page_of(client, q="phan so")
+    html = response.content.decode()
+    assert "Cộng trừ phân số" in html
+    assert "Toán" in html and "Lớp 6" in html and school["a"].name in html
+    assert "<mark>phân</mark>" in html
+    assert "<script>alert(1)</script>" not in html
+
+
+# --- access --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "level, allowed, refused",
+    [
+        (AccessLevel.SCHOOL, ["student", "teacher2"], ["anonymous", "student_b", "student_outsider"]),
+        (AccessLevel.GROUP, ["student", "student_b"], ["anonymous", "student_outsider"]),
+        (AccessLevel.PUBLIC, ["anonymous", "student_b", "student_outsider"], []),
+    ],
+)
+def test_results_respect_access_levels(school, material, client, level, allowed, refused):
+    page = material(title="Đề kiểm tra giữa kì", access_level=level)
+    for name in allowed + refused:
+        user = None if name == "anonymous" else school[name]
+        expected = name in allowed
+        assert (page.pk in found(user or AnonymousUser(), "de kiem tra")) is expected, name
+        for params in ({"q": "đề kiểm tra"}, {}):
+            response = page_of(client, user, **params)
+            assert (page.pk in result_pks(response)) is expected, (name, params)
+            assert (page.title in response.content.decode()) is expected, (name, params)
+
+
+def test_other_library_school_material_not_found_by_its_neighbours(school, material):
+    page_b = material(
+        title="Giáo án trường Lê Lợi", parent=school["index_b"], access_level=AccessLevel.SCHOOL,
+        owner=school["reviewer_b"],
+    )
+    assert page_b.pk in found(school["student_b"], "le loi")
+    assert page_b.pk not in found(school["student"], "le loi")
+    assert page_b.pk not in found(school["librarian"], "le loi")
+
+
+def test_facet_counts_do_not_leak_hidden_materials(school, material, client):
+    material(title="Hoá học hữu cơ", subject="hoa-hoc", grade=11, access_level=AccessLevel.SCHOOL)
+    material(title="Hoá học vô cơ", subject="hoa-hoc", grade=11, access_level=AccessLevel.GROUP)
+    material(title="Hoá học đại cương", subject="hoa-hoc", grade=10, access_level=AccessLevel.PUBLIC)
+
+    cases = {
+        "student_outsider": ({"hoa-hoc": 1}, {"10": 1}),
+        "student_b": ({"hoa-hoc": 2}, {"10": 1, "11": 1}),
+        "student": ({"hoa-hoc": 3}, {"10": 1, "11": 2}),
+    }
+    for name, (subjects, grades) in cases.items():
+        for params in ({"q": "hoa hoc"}, {}):
+            response = page_of(client, school[name], **params)
+            assert facet_counts(response, "subject") == subjects, (name, params)
+            assert facet_counts(response, "grade") == grades, (name, params)
+            assert response.context["total"] == subjects["hoa-hoc"], (name, params)
+    response = page_of(client, None, q="hoa hoc", grade="11")
+    assert response.context["total"] == 0
+    assert facet_counts(response, "subject") == {}
+
+
+def test_filters_that_exclude_each_other_find_nothing(school, material):
+    # Whoosh reads an empty filter as "no filter"; the backend must not let that open the index.
+    material(title="Sinh học tế bào", subject="sinh-hoc", grade=10, access_level=AccessLevel.SCHOOL)
+    material(title="Sinh học di truyền", subject="sinh-hoc", grade=12, access_level=AccessLevel.PUBLIC)
+    assert found(AnonymousUser(), "sinh hoc", grade="10") == set()
+    assert found(AnonymousUser(), "", grade="10") == set()
+    assert found(school["student_outsider"], "", subject="sinh-hoc", grade="10") == set()
+    assert len(found(school["student"], "", grade="10")) == 1
+
+
+def test_stale_index_entry_is_dropped_by_the_access_check(school, material, client):
+    page = material(title="Tài liệu ôn thi", access_level=AccessLevel.PUBLIC)
+    # The database changes behind the index's back (no signal): the page is now school-only.
+    MaterialPage.objects.filter(pk=page.pk).update(access_level=AccessLevel.SCHOOL)
+    response = page_of(client, school["student_b"], q="on thi")
+    assert page.pk not in result_pks(response)
+    assert "Tài liệu ôn thi" not in response.content.decode()
+    assert page.pk in result_pks(page_of(client, school["student"], q="on thi"))
