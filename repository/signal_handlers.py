@@ -28,8 +28,15 @@ def enqueue_material_file_processing(sender, instance, raw=False, **kwargs):
 
 
 def register_signal_handlers():
-    """Connect the receivers (media pipeline on upload, search index on publish)."""
+    """Connect the receivers: media pipeline on upload, review notifications on submission.
+
+    The search index keeps itself current through haystack's signal processor
+    (repository.search.signals, named in settings.HAYSTACK_SIGNAL_PROCESSOR).
+    """
     from .models import MaterialFile
+    from .review import register_signal_handlers as register_review_signal_handlers
+
+    register_review_signal_handlers()
 
     pre_save.connect(
         record_material_file_upload, sender=MaterialFile, dispatch_uid="hoclieu_material_file_pre_save"

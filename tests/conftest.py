@@ -72,11 +72,11 @@ def school(db):
 
 
 @pytest.fixture
-def make_material(school, fixture_path):
+def make_material(school, fixture_path, django_capture_on_commit_callbacks):
     """Factory: make_material(relative_fixture, parent=None, publish=True, **fields) -> MaterialPage.
 
-    Stores the fixture as a MaterialFile (the pipeline runs at once: the test task backend is
-    immediate) and adds a MaterialPage under `parent` (default: library a's index page).
+    Stores the fixture as a MaterialFile and runs the media pipeline at once (its task is enqueued
+    on commit; the test task backend is immediate) and adds a MaterialPage under `parent` (default: library a's index page).
     """
     from repository.models import MaterialFile, MaterialPage
 
@@ -85,8 +85,10 @@ def make_material(school, fixture_path):
         parent = parent or school["index_a"]
         owner = owner or school["teacher"]
         material_file = MaterialFile(title=path.stem, uploaded_by_user=owner)
-        material_file.file.save(path.name, ContentFile(path.read_bytes()), save=False)
-        material_file.save()
+        with django_capture_on_commit_callbacks(execute=True):
+            material_file.file.save(path.name, ContentFile(path.read_bytes()), save=False)
+            material_file.save()
+        material_file.refresh_from_db()
         defaults = {
             "title": fields.pop("title", path.stem),
             "material_type": "lesson_plan",

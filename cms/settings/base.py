@@ -27,12 +27,14 @@ INSTALLED_APPS = [
     "wagtail.snippets",
     "wagtail.documents",
     "wagtail.images",
+    # haystack before wagtail.search: both ship `update_index`; ours is haystack's (Wagtail's own
+    # index is the database backend and needs no command).
+    "haystack",
     "wagtail.search",
     "wagtail.admin",
     "wagtail",
     "modelcluster",
     "taggit",
-    "haystack",
     "django_tasks",
     "django_tasks_db",
     "django.contrib.admin",
@@ -123,6 +125,8 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 WAGTAIL_I18N_ENABLED = False
 WAGTAIL_WORKFLOW_REQUIRE_REAPPROVAL_ON_EDIT = True
 WAGTAIL_MODERATION_ENABLED = True
+# Reviewers publish through the workflow without a publish permission of their own.
+WAGTAIL_FINISH_WORKFLOW_ACTION = "repository.workflow_actions.publish_approved"
 
 # --- Background tasks (django-tasks, the framework Wagtail 8 uses) ------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

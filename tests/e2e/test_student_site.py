@@ -4,7 +4,7 @@ import pytest
 
 from .conftest import login
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_student_searches_and_streams_audiobook_by_chapter(live_server, phone, school, make_material):

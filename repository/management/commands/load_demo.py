@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 
 from repository.demo import DEMO_PASSWORD, build_demo, demo_logins
 from repository.models import Library
+from repository.search.indexing import rebuild_search_index
 
 
 class Command(BaseCommand):
@@ -27,7 +28,7 @@ class Command(BaseCommand):
                 self.stdout.write("Xử lí tệp (văn bản, ảnh bìa, âm thanh)…")
                 call_command("db_worker", batch=True, interval=0, no_startup_delay=True, verbosity=0)
             self.stdout.write("Dựng chỉ mục tìm kiếm…")
-            call_command("rebuild_index", interactive=False, verbosity=0)
+            rebuild_search_index()
         self.stdout.write(f"\nĐăng nhập (mật khẩu chung: {DEMO_PASSWORD}):")
         User = get_user_model()
         for username, role in demo_logins():
