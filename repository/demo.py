@@ -36,9 +36,24 @@ USERS = [
 ]
 
 
+LEADS = {
+    "totruong_toan": "tổ trưởng Toán - Tin",
+    "totruong_van": "tổ trưởng Ngữ văn",
+    "totruong_anh": "tổ trưởng Tiếng Anh",
+    "totruong_su": "tổ trưởng Lịch sử - Địa lí",
+}
+
+
 def demo_logins():
-    """(username, role label) of every demo user, in the order they are printed."""
-    return [(u[0], str(u[3].label) + f" ({u[4]})" if u[3] else "Quản trị hệ thống") for u in USERS]
+    """(username, role description) of every demo user, in the order they are printed."""
+    logins = []
+    for username, _first, _last, role, code in USERS:
+        if role is None:
+            logins.append((username, "Quản trị hệ thống"))
+            continue
+        lead = f", {LEADS[username]}" if username in LEADS else ""
+        logins.append((username, f"{role.label}{lead} ({code})"))
+    return logins
 
 
 def _user(username):

@@ -76,7 +76,8 @@ def make_material(school, fixture_path, django_capture_on_commit_callbacks):
     """Factory: make_material(relative_fixture, parent=None, publish=True, **fields) -> MaterialPage.
 
     Stores the fixture as a MaterialFile and runs the media pipeline at once (its task is enqueued
-    on commit; the test task backend is immediate) and adds a MaterialPage under `parent` (default: library a's index page).
+    on commit; the test task backend is immediate) and adds a MaterialPage under `parent`
+    (default: library a's index page).
     """
     from repository.models import MaterialFile, MaterialPage
 

@@ -50,7 +50,8 @@ def login(page, live_server, username, password="pw"):
 @pytest.fixture(autouse=True)
 def site_root(transactional_db):
     """Transactional tests flush the database after each test, data migrations included: put the
-    page tree's root, the root collection, the home page and the default site back before each browser test."""
+    page tree's root, the root collection, the home page and the default site back before each
+    browser test."""
     from django.conf import settings
     from wagtail.models import Collection, Locale, Page, Site
 
