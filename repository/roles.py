@@ -27,7 +27,9 @@ PAGE_PERMISSIONS = {
     Role.LIBRARIAN: ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"],
     Role.STUDENT: [],
 }
-DOCUMENT_PERMISSIONS = ["add_materialfile", "change_materialfile", "choose_document"]
+# Wagtail checks document permissions against its base Document model (auth_model), whatever the
+# custom document model is, so these are wagtaildocs' codenames.
+DOCUMENT_PERMISSIONS = ["add_document", "change_document", "choose_document"]
 REVIEW_WORKFLOW_NAME = "Duyệt của tổ chuyên môn"
 
 
@@ -66,7 +68,7 @@ def setup_library(library, title=None):
             _grant_admin_access(group)
             for codename in DOCUMENT_PERMISSIONS:
                 GroupCollectionPermission.objects.get_or_create(
-                    group=group, collection=collection, permission=_permission(codename, "repository")
+                    group=group, collection=collection, permission=_permission(codename, "wagtaildocs")
                 )
         for codename in PAGE_PERMISSIONS[role]:
             GroupPagePermission.objects.get_or_create(

@@ -115,6 +115,8 @@ LOGIN_REDIRECT_URL = "/"
 
 # --- Wagtail -----------------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Hoclieu"
+# Schools often run without Internet access: no Gravatar look-ups from the admin.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILDOCS_DOCUMENT_MODEL = "repository.MaterialFile"
 WAGTAILDOCS_DOCUMENT_FORM_BASE = "repository.forms.MaterialFileForm"

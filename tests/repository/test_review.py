@@ -15,18 +15,10 @@ from wagtail.test.utils.form_data import inline_formset, nested_form_data
 from repository.choices import Subject
 from repository.models import MaterialFile, MaterialPage, SubjectGroupReviewTask
 from repository.review import reviewers_for, user_can_review
-from repository.workflow_actions import publish_approved
 
 pytestmark = pytest.mark.django_db
 
 FINISH_ACTION = "repository.workflow_actions.publish_approved"
-
-
-@pytest.fixture(autouse=True)
-def finish_action(settings, monkeypatch):
-    """Use the project's finish action even before the setting is wired (see test below)."""
-    if getattr(settings, "WAGTAIL_FINISH_WORKFLOW_ACTION", None) != FINISH_ACTION:
-        monkeypatch.setattr(WorkflowState, "on_finish", publish_approved)
 
 
 def test_finish_action_is_configured(settings):

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from wagtail.models import Site
 
 from repository.demo import DEMO_PASSWORD, build_demo, demo_logins
 from repository.models import Library
@@ -17,9 +18,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--fixtures", default=str(Path(settings.BASE_DIR) / "fixtures"))
+        parser.add_argument("--host", default="127.0.0.1", help="Tên máy của trang (dùng trong 856 $u).")
+        parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--no-process", action="store_true", help="Không chạy xử lí tệp ngay.")
 
-    def handle(self, *args, fixtures, no_process, **options):
+    def handle(self, *args, fixtures, no_process, host, port, **options):
+        Site.objects.filter(is_default_site=True).update(hostname=host, port=port, site_name="Hoclieu")
         if Library.objects.exists():
             self.stdout.write("Dữ liệu mẫu đã có; bỏ qua (xoá var/ để dựng lại).")
         else:
