@@ -8,7 +8,6 @@ file never stops the batch. With `publish=True` the page is published at once; o
 submitted to the review workflow. The media pipeline runs on each stored file in the background.
 """
 
-import hashlib
 import logging
 import os
 from dataclasses import dataclass, field
@@ -22,13 +21,13 @@ from django.utils.translation import gettext as _
 
 from media_pipeline.detect import detect, extension_of
 from media_pipeline.errors import MediaError
+from media_pipeline.files import digest_fileobj
 
 from .choices import MaterialType, Subject
 from .models import MaterialFile, MaterialPage
 from .roles import library_collection
 
 logger = logging.getLogger("hoclieu.import")
-CHUNK_BYTES = 1024 * 1024
 
 
 class SkipFile(Exception):
@@ -69,17 +68,13 @@ def title_from_filename(path):
     return " ".join(Path(path).stem.replace("_", " ").replace("-", " ").split()) or Path(path).name
 
 
-def sha256_of(path):
-    """Hex SHA-256 of the file at `path`, read in 1 MiB chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fileobj:
-        for chunk in iter(lambda: fileobj.read(CHUNK_BYTES), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def check_file(path, library):
-    """Raise SkipFile with the reason if `path` must not be imported into `library`; return its SHA-256."""
+    """Raise SkipFile with the reason if `path` must not be imported into `library`.
+
+    Reasons: missing, not a regular file, extension not allowed, over HOCLIEU_MAX_UPLOAD_BYTES,
+    content not matching the extension (media_pipeline.detect), same SHA-256 as a file already used
+    by a material of the library.
+    """
     if not path.exists():
         raise SkipFile(_("Không tìm thấy tệp."))
     if not path.is_file():
@@ -99,11 +94,11 @@ def check_file(path, library):
     try:
         with open(path, "rb") as fileobj:
             detect(fileobj, path.name)
+            digest = digest_fileobj(fileobj).sha256
     except MediaError as error:
         raise SkipFile(str(error)) from error
     except OSError as error:
         raise SkipFile(_("Không đọc được tệp: %(error)s") % {"error": error}) from error
-    digest = sha256_of(path)
     duplicate = MaterialFile.objects.filter(sha256=digest, materials__library=library).first()
     if duplicate is not None:
         raise SkipFile(_("Trùng nội dung với tệp đã có: “%(title)s”.") % {"title": duplicate.title})
@@ -117,12 +112,11 @@ def import_file(path, library, material_type, subject=Subject.OTHER, grade=None,
 
     Raises SkipFile (nothing stored) when `check_file` refuses it.
     """
-    digest = check_file(path, library)
+    check_file(path, library)
     index = library.index_page
     with open(path, "rb") as fileobj:
         material_file = MaterialFile(
-            title=title_from_filename(path), collection=library_collection(library), uploaded_by_user=user,
-            sha256=digest, file_size=path.stat().st_size,
+            title=title_from_filename(path), collection=library_collection(library), uploaded_by_user=user
         )
         material_file.file.save(path.name, File(fileobj, name=path.name), save=False)
         material_file.save()
