@@ -95,7 +95,10 @@ LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
 WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
-LOCALE_PATHS = [BASE_DIR / "cms" / "locale"]
+# cms/locale: Hoclieu's own strings (msgids are Vietnamese; en/ translates them).
+# cms/locale_admin: Vietnamese for the Wagtail admin strings that Wagtail's own vi catalogue lacks
+# (kept apart so that makemessages on Hoclieu's sources never drops them).
+LOCALE_PATHS = [BASE_DIR / "cms" / "locale", BASE_DIR / "cms" / "locale_admin"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
