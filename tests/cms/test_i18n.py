@@ -135,7 +135,7 @@ def test_compiled_catalogue_matches_the_po():
     assert not stale, "run manage.py compilemessages:\n" + "\n".join(stale)
 
 
-def test_placeholder_check_catches_a_lost_placeholder(tmp_path):
+def test_reader_sees_flags_empty_msgstr_lost_placeholder_and_skips_obsolete(tmp_path):
     broken = tmp_path / "django.po"
     broken.write_text(
         'msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n\n'
@@ -159,7 +159,10 @@ def restore_language():
     """Requests activate a language in this thread; give the next test the one it had."""
     before = translation.get_language()
     yield
-    translation.activate(before) if before else translation.deactivate()
+    if before:
+        translation.activate(before)
+    else:
+        translation.deactivate()
 
 
 @pytest.fixture
