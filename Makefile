@@ -57,7 +57,8 @@ benchmarks: install
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 messages: install
-	cd cms && ../$(BIN)/django-admin makemessages -l vi -l en --ignore=../.venv
+	$(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore='tests/*' --ignore='benchmarks/*' \
+	  --ignore='var/*' --ignore=manage.py
 
 clean:
 	rm -rf var .pytest_cache

@@ -4,6 +4,8 @@ Codes are stable ASCII identifiers stored in the database; labels are Vietnamese
 """
 
 from django.db import models
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -103,7 +105,13 @@ class Language(models.TextChoices):
     GER = "ger", _("Tiếng Đức")
 
 
-GRADE_CHOICES = [(g, _("Lớp %(grade)d") % {"grade": g}) for g in range(1, 13)]
+def grade_label(grade):
+    """The label of school grade `grade` (1–12) in the active language, e.g. "Lớp 6"."""
+    return gettext("Lớp %(grade)d") % {"grade": grade}
+
+
+# Labels are lazy so that they follow the reader's language, not the one active at import.
+GRADE_CHOICES = [(g, lazy(grade_label, str)(g)) for g in range(1, 13)]
 
 
 class Role(models.TextChoices):

@@ -229,8 +229,6 @@ def test_unknown_language_falls_back_to_vietnamese(school, client):
     assert "Tìm học liệu" in html(client.get(reverse("search"), HTTP_ACCEPT_LANGUAGE="de"))
 
 
-@pytest.mark.xfail(strict=True, reason="repository.choices.GRADE_CHOICES formats 'Lớp %(grade)d' at import "
-                   "time (lazy % dict is evaluated at once), so grade labels stay Vietnamese")
 def test_grade_label_is_translated(school, material, client):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     assert "Grade 6" in html(client.get(material.url))
