@@ -16,6 +16,7 @@ from .choices import AccessLevel, MaterialType, Role, Subject, TextbookSeries
 from .importing import import_materials
 from .models import Library, LibraryNetwork, MaterialFile, MaterialPage
 from .roles import add_member, create_subject_group, library_collection, setup_library
+from .slugs import unique_child_slug
 
 DEMO_PASSWORD = "hoclieu2026"
 
@@ -71,7 +72,8 @@ def _material_file(path, title, library, owner):
 def _teacher_upload(fixtures, relative, library, owner, **fields):
     """A teacher's upload as the admin makes it: file, draft page, revision, submitted to the workflow."""
     material_file = _material_file(fixtures / relative, fields["title"], library, owner)
-    page = MaterialPage(file=material_file, owner=owner, live=False, **fields)
+    page = MaterialPage(file=material_file, owner=owner, live=False,
+                        slug=unique_child_slug(library.index_page, fields["title"]), **fields)
     library.index_page.add_child(instance=page)
     page.save_revision(user=owner, log_action=True)
     page.get_workflow().start(page, owner)
@@ -168,6 +170,7 @@ def build_demo(fixtures, log=print):
     for relative, title, subject, grade, language in audiobooks:
         material_file = _material_file(fixtures / relative, title, tv, librarian)
         page = MaterialPage(file=material_file, owner=librarian, live=False, title=title,
+                            slug=unique_child_slug(tv.index_page, title),
                             material_type=MaterialType.AUDIOBOOK, creators=tv.name, subject=subject,
                             grade=grade, language=language, access_level=AccessLevel.PUBLIC,
                             rights="CC-BY-4.0", ddc="428.6" if language == "eng" else "495.922")

@@ -26,6 +26,7 @@ from media_pipeline.files import digest_fileobj
 from .choices import MaterialType, Subject
 from .models import MaterialFile, MaterialPage
 from .roles import library_collection
+from .slugs import unique_child_slug
 
 logger = logging.getLogger("hoclieu.import")
 
@@ -122,6 +123,7 @@ def import_file(path, library, material_type, subject=Subject.OTHER, grade=None,
         material_file.save()
     page = MaterialPage(
         title=material_file.title,
+        slug=unique_child_slug(index, material_file.title),
         material_type=material_type,
         creators=creators or library.name,
         subject=subject,

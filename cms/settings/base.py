@@ -128,6 +128,9 @@ WAGTAILDOCS_SERVE_METHOD = "serve_view"  # every download passes the access chec
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "pptx", "mp3", "m4a", "m4b", "flac", "wav"]
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAIL_I18N_ENABLED = False
+# ASCII slugs: the admin's slug field folds Vietnamese (đ -> d); see repository/slugs.py for pages
+# made in code.
+WAGTAIL_ALLOW_UNICODE_SLUGS = False
 WAGTAIL_WORKFLOW_REQUIRE_REAPPROVAL_ON_EDIT = True
 WAGTAIL_MODERATION_ENABLED = True
 # Reviewers publish through the workflow without a publish permission of their own.
