@@ -7,9 +7,12 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from repository import urls as repository_urls
+from repository.views.documents import serve_document
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
+    # Originals: Hoclieu's view under Wagtail's URL name (ranges, private caching); see its docstring.
+    path("documents/<int:document_id>/<path:document_filename>", serve_document, name="wagtaildocs_serve"),
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
