@@ -218,10 +218,14 @@ def test_language_switcher_turns_pages_english(school, material, client):
     assert "Tìm học liệu" in html(client.get(search_url))
 
 
-def test_accept_language_header_chooses_english(school, material, client):
+def test_english_browser_still_gets_vietnamese_until_english_is_chosen(school, material, client):
+    """Vietnamese first: an English Accept-Language alone does not switch the site."""
     search = html(client.get(reverse("search"), {"q": "phan so"}, HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.8"))
+    assert "Tìm học liệu" in search
+    assert "Search materials" not in search
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    search = html(client.get(reverse("search"), {"q": "phan so"}, HTTP_ACCEPT_LANGUAGE="vi"))
     assert "1 result for “phan so”" in search
-    assert "Search materials" in search
 
 
 def test_unknown_language_falls_back_to_vietnamese(school, client):
