@@ -12,6 +12,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.db.models import Q
 from django.http import HttpResponseForbidden
 from django.template.loader import render_to_string
+from django.utils.cache import patch_cache_control
 
 from .choices import STAFF_ROLES, AccessLevel
 
@@ -98,6 +99,24 @@ def user_can_view_file(user, material_file):
         if user_can_view_material(user, page):
             return True
     return False
+
+
+def material_is_public(page):
+    """True if MaterialPage `page` is published with access level public (anyone may see it)."""
+    return page.live and page.access_level == AccessLevel.PUBLIC
+
+
+def file_is_public(material_file):
+    """True if some published public material uses `material_file` (anyone may download it)."""
+    return material_file.materials.filter(live=True, access_level=AccessLevel.PUBLIC).exists()
+
+
+def keep_out_of_shared_caches(response, public):
+    """Mark `response` `Cache-Control: private` unless its content is `public`, so that a proxy or
+    CDN never keeps a copy of a school- or group-only material (RFC 9111 §5.2.2.7). Returns it."""
+    if not public:
+        patch_cache_control(response, private=True)
+    return response
 
 
 def deny_response(request):

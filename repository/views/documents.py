@@ -11,20 +11,14 @@ signal, then the bytes through repository.streaming with RFC 7233 ranges, and
 
 from django.http import Http404, HttpResponseBase
 from django.shortcuts import get_object_or_404
-from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from wagtail import hooks
 from wagtail.documents import get_document_model
 from wagtail.documents.models import document_served
 
-from ..choices import AccessLevel
+from ..access import file_is_public, keep_out_of_shared_caches
 from ..streaming import ranged_file_response
-
-
-def is_publicly_cacheable(document):
-    """True if some live material with access level public uses `document` (a MaterialFile)."""
-    return document.materials.filter(live=True, access_level=AccessLevel.PUBLIC).exists()
 
 
 @require_safe
@@ -47,6 +41,4 @@ def serve_document(request, document_id, document_filename):
     # As Wagtail does: no script runs inside a served document, and no type sniffing.
     response["Content-Security-Policy"] = "default-src 'none'"
     response["X-Content-Type-Options"] = "nosniff"
-    if not is_publicly_cacheable(document):
-        patch_cache_control(response, private=True)
-    return response
+    return keep_out_of_shared_caches(response, file_is_public(document))

@@ -7,12 +7,10 @@ to log in, signed-in readers without rights get 403 (`deny_response`).
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
-from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
-from ..access import deny_response, user_can_view_material
-from ..choices import AccessLevel
+from ..access import deny_response, keep_out_of_shared_caches, material_is_public, user_can_view_material
 from ..marc import MIME_ISO2709, MIME_MARCXML, as_iso2709, as_marcxml, build_record, control_number
 from ..models import MaterialPage
 
@@ -43,6 +41,4 @@ def material_marc(request, page_id, fmt):
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=f"{control_number(page.pk)}.{fmt}"
     )
-    if page.access_level != AccessLevel.PUBLIC:
-        patch_cache_control(response, private=True)
-    return response
+    return keep_out_of_shared_caches(response, material_is_public(page))

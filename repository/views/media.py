@@ -8,12 +8,10 @@ served by Wagtail's document view (/documents/<id>/<filename>), guarded by the
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from ..access import deny_response, user_can_view_material
-from ..choices import AccessLevel
+from ..access import deny_response, keep_out_of_shared_caches, material_is_public, user_can_view_material
 from ..models import MaterialPage
 from ..streaming import guess_content_type, ranged_file_response
 
@@ -46,10 +44,7 @@ def _send(request, page, fieldfile):
         response = ranged_file_response(request, fieldfile)
     except FileNotFoundError as exc:
         raise Http404(_("Không tìm thấy tệp.")) from exc
-    if not page.live or page.access_level != AccessLevel.PUBLIC:
-        # Shared caches must never keep a copy of a material that is not public.
-        patch_cache_control(response, private=True)
-    return response
+    return keep_out_of_shared_caches(response, material_is_public(page))
 
 
 @require_safe
