@@ -34,21 +34,24 @@ logger = logging.getLogger("hoclieu.search")
 class MaterialSignalProcessor(BaseSignalProcessor):
     """Haystack signal processor for material pages; see the module docstring for the events."""
 
+    def _connections(self):
+        """(signal, receiver, sender) of every event the processor follows; sender None = any."""
+        return [
+            (page_published, self.handle_page_published, None),
+            (page_unpublished, self.handle_page_unpublished, None),
+            (post_delete, self.handle_material_delete, "repository.MaterialPage"),
+            (post_save, self.handle_file_save, "repository.MaterialFile"),
+            (pre_save, self.handle_library_pre_save, "repository.Library"),
+            (post_save, self.handle_library_save, "repository.Library"),
+        ]
+
     def setup(self):
-        page_published.connect(self.handle_page_published)
-        page_unpublished.connect(self.handle_page_unpublished)
-        post_delete.connect(self.handle_material_delete, sender="repository.MaterialPage")
-        post_save.connect(self.handle_file_save, sender="repository.MaterialFile")
-        pre_save.connect(self.handle_library_pre_save, sender="repository.Library")
-        post_save.connect(self.handle_library_save, sender="repository.Library")
+        for signal, receiver, sender in self._connections():
+            signal.connect(receiver, sender=sender)
 
     def teardown(self):
-        page_published.disconnect(self.handle_page_published)
-        page_unpublished.disconnect(self.handle_page_unpublished)
-        post_delete.disconnect(self.handle_material_delete, sender="repository.MaterialPage")
-        post_save.disconnect(self.handle_file_save, sender="repository.MaterialFile")
-        pre_save.disconnect(self.handle_library_pre_save, sender="repository.Library")
-        post_save.disconnect(self.handle_library_save, sender="repository.Library")
+        for signal, receiver, sender in self._connections():
+            signal.disconnect(receiver, sender=sender)
 
     # --- receivers -------------------------------------------------------------------------
 
