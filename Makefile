@@ -30,6 +30,8 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 install: system-deps $(VENV)/.installed
 
 ## Build the demo library from fixtures/ (SQLite, local files), process it, serve it.
+## DEBUG is off, as in production: Hoclieu's own error pages, static files from var/static by
+## WhiteNoise (hence collectstatic). `HOCLIEU_DEBUG=1 make demo` shows Django's debug pages instead.
 demo: install
 	mkdir -p var
 	$(BIN)/python manage.py migrate --no-input -v0

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import set_language
@@ -20,12 +19,8 @@ urlpatterns = [
     path("", include(repository_urls)),
 ]
 
-if settings.DEBUG:
-    from django.contrib.staticfiles.urls import staticfiles_urlpatterns
-
-    # Media files are never served straight from MEDIA_ROOT: every file goes through a view that
-    # checks the material's access level (repository.views.media, and the before_serve_document hook
-    # in repository/wagtail_hooks/documents.py for originals).
-    urlpatterns += staticfiles_urlpatterns()
-
+# Static files are served by WhiteNoise (cms.settings.base.MIDDLEWARE), with DEBUG on or off, so no
+# staticfiles_urlpatterns here. Media files are never served straight from MEDIA_ROOT: every file goes
+# through a view that checks the material's access level (repository.views.media, and the
+# before_serve_document hook in repository/wagtail_hooks/documents.py for originals).
 urlpatterns += [path("", include(wagtail_urls))]

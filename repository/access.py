@@ -112,9 +112,13 @@ def file_is_public(material_file):
 
 
 def keep_out_of_shared_caches(response, public):
-    """Mark `response` `Cache-Control: private` unless its content is `public`, so that a proxy or
-    CDN never keeps a copy of a school- or group-only material (RFC 9111 §5.2.2.7). Returns it."""
-    if not public:
+    """Mark `response` `Cache-Control: private` unless its content is `public` (RFC 9111 §5.2.2.7),
+    so that a proxy or CDN never keeps a copy of a school- or group-only material; a public one is
+    marked `public, no-cache` (§5.2.2.9, §5.2.2.4): shared caches may store it but must ask again
+    before reuse, so a material made school-only later is not served from a cache. Returns it."""
+    if public:
+        patch_cache_control(response, public=True, no_cache=True)
+    else:
         patch_cache_control(response, private=True)
     return response
 

@@ -42,10 +42,18 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Before staticfiles: runserver leaves static files to WhiteNoise, as in production.
+    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
 ]
 
 MIDDLEWARE = [
+    # Outermost first: these three see every response, whichever middleware below made it.
+    "django.middleware.security.SecurityMiddleware",
+    # Static files from STATIC_ROOT (collectstatic), answered before anything below runs.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Cache-Control: private on everything not marked public (see its docstring).
+    "cms.middleware.PrivateUnlessPublicMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "cms.middleware.VietnameseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -53,8 +61,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django.middleware.security.SecurityMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, so that its process_exception is asked first: "database is locked" -> 503.
+    "cms.middleware.DatabaseBusyMiddleware",
 ]
 
 ROOT_URLCONF = "cms.urls"
@@ -84,6 +93,21 @@ DATABASES = {
         default=f"sqlite:///{VAR_DIR / 'hoclieu.sqlite3'}", conn_max_age=60
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Teachers uploading while the task worker writes: SQLite allows one writer at a time.
+    # timeout: seconds a connection waits for the write lock before "database is locked" (Python's
+    #   sqlite3 default is 5); cms.middleware.DatabaseBusyMiddleware answers 503 if even that runs out.
+    # transaction_mode IMMEDIATE: atomic() takes the write lock at BEGIN, so the wait above applies;
+    #   a deferred transaction that reads and then writes can fail at once instead of waiting
+    #   (https://www.sqlite.org/lang_transaction.html).
+    # WAL: readers do not block the writer nor the writer readers (https://www.sqlite.org/wal.html);
+    #   synchronous=NORMAL is safe with WAL (no corruption; at worst the last commits before a power
+    #   cut are lost) and avoids an fsync per commit.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    })
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -169,5 +193,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {
         "hoclieu": {"handlers": ["console"], "level": os.environ.get("HOCLIEU_LOG_LEVEL", "INFO")},
+        # The traceback of a 500. Django's own console handler prints only with DEBUG on and
+        # mail_admins needs ADMINS, so with DEBUG off (production, the demo) it would go nowhere.
+        "django.request": {"handlers": ["console"], "level": "ERROR"},
     },
 }

@@ -10,6 +10,10 @@ from .base import HAYSTACK_CONNECTIONS
 _TMP = Path(tempfile.mkdtemp(prefix="hoclieu-test-"))
 MEDIA_ROOT = _TMP / "media"
 HAYSTACK_CONNECTIONS["default"]["PATH"] = str(_TMP / "whoosh")
+# WhiteNoise indexes STATIC_ROOT when the first request comes (and warns if it is missing); tests
+# need no collectstatic: pages only name static URLs.
+STATIC_ROOT = _TMP / "static"
+STATIC_ROOT.mkdir()
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

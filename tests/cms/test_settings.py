@@ -16,10 +16,11 @@ PROBE = (
 )
 
 
-def settings_with(env):
-    """Load cms.settings.production in a fresh interpreter with `env` added; return what it read."""
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DATABASE_URL", "DJANGO_"))}
-    environ.update(env, DJANGO_SETTINGS_MODULE="cms.settings.production")
+def settings_with(env, module="cms.settings.production"):
+    """Load settings `module` in a fresh interpreter with `env` added; return what it read."""
+    environ = {k: v for k, v in os.environ.items()
+               if not k.startswith(("AWS_", "DATABASE_URL", "DJANGO_", "HOCLIEU_DEBUG"))}
+    environ.update(env, DJANGO_SETTINGS_MODULE=module)
     result = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=environ, capture_output=True,
                             text=True, check=True)
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -50,3 +51,13 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
                             text=True)
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_dev_settings_run_with_debug_off_unless_asked(tmp_path):
+    """`make demo` shows what a school will see (Hoclieu's error pages); HOCLIEU_DEBUG=1 is opt-in."""
+    assert settings_with({"HOCLIEU_VAR_DIR": str(tmp_path)}, "cms.settings.dev")["debug"] is False
+    loaded = settings_with({"HOCLIEU_VAR_DIR": str(tmp_path), "HOCLIEU_DEBUG": "0"}, "cms.settings.dev")
+    assert loaded["debug"] is False
+    loaded = settings_with({"HOCLIEU_VAR_DIR": str(tmp_path), "HOCLIEU_DEBUG": "1"}, "cms.settings.dev")
+    assert loaded["debug"] is True
+    assert loaded["engine"] == "django.db.backends.sqlite3"
