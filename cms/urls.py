@@ -5,10 +5,13 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from repository import admin_urls as repository_admin_urls
 from repository import urls as repository_urls
 from repository.views.documents import serve_document
 
 urlpatterns = [
+    # Hoclieu's answers to a few admin URLs of Wagtail's (library isolation), matched first.
+    path("admin/", include(repository_admin_urls)),
     path("admin/", include(wagtailadmin_urls)),
     # Originals: Hoclieu's view under Wagtail's URL name (ranges, private caching); see its docstring.
     path("documents/<int:document_id>/<path:document_filename>", serve_document, name="wagtaildocs_serve"),

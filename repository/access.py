@@ -6,13 +6,17 @@ Rules (DESIGN.md "access level"):
 - a published material with access level `public` is seen by everyone;
 - `school`: by signed-in members (staff or students) of its library;
 - `group`: by signed-in members of any library in the same library network (liên thông).
+
+A reader refused a material or file gets the same answer as for one that does not exist (404),
+so nothing tells them it is there; only an anonymous reader of a *published* school- or group-level
+material is sent to log in, since signing in may open it (`refuse_material`, `refuse_file`).
 """
 
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import Q
-from django.http import HttpResponseForbidden
-from django.template.loader import render_to_string
+from django.http import Http404
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
 
 from .choices import STAFF_ROLES, AccessLevel
 
@@ -123,8 +127,23 @@ def keep_out_of_shared_caches(response, public):
     return response
 
 
-def deny_response(request):
-    """Send an anonymous reader to log in; tell a signed-in one, with 403, that access is refused."""
-    if not request.user.is_authenticated:
+def _refuse(request, login_could_help):
+    if login_could_help and not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    return HttpResponseForbidden(render_to_string("repository/forbidden.html", request=request))
+    raise Http404(_("Không tìm thấy học liệu."))
+
+
+def refuse_material(request, page):
+    """The answer to a reader who may not see MaterialPage `page` (a response, or Http404 raised).
+
+    A login redirect for an anonymous reader of a published material (only signing in can open a
+    published school- or group-level one); otherwise Http404, exactly as for a material that does not
+    exist: a draft, or a material of another school, is not revealed by its answer.
+    """
+    return _refuse(request, page.live)
+
+
+def refuse_file(request, material_file):
+    """Like `refuse_material`, for a MaterialFile: a login redirect for an anonymous reader when a
+    published material uses the file, otherwise Http404."""
+    return _refuse(request, material_file.materials.filter(live=True).exists())

@@ -3,7 +3,9 @@
 Two lower-secondary schools in one network; subject groups Toán, Ngữ văn, Tiếng Anh, Lịch sử;
 a user for every role; materials taken through the real paths: a teacher's upload submitted to
 review and approved (or sent back with a comment), a librarian's batch import published at once,
-audiobooks with chapters, and one broken file whose failure is recorded.
+audiobooks with chapters, and one broken file whose failure is recorded. THCS-NSL has no subject
+group and no principal: its teacher's submission waits for its librarian (review_assignment), and
+the Toán - Tin member's own pending slides wait for her group leader, never for herself.
 """
 
 from pathlib import Path
@@ -34,6 +36,7 @@ USERS = [
     ("hocsinh", "An", "Nguyễn Bảo", Role.STUDENT, "THCS-TV"),
     ("hocsinh_nsl", "Khang", "Lý Minh", Role.STUDENT, "THCS-NSL"),
     ("thuvien_nsl", "Yến", "Đặng Hải", Role.LIBRARIAN, "THCS-NSL"),
+    ("giaovien_nsl", "Quang", "Phan Minh", Role.TEACHER, "THCS-NSL"),
 ]
 
 
@@ -186,6 +189,15 @@ def build_demo(fixtures, log=print):
     log(f"Thư viện nhập lô: {len(report.imported)} tệp, bỏ qua {len(report.skipped)}")
     for path, reason in report.skipped:
         log(f"  bỏ qua {Path(path).name}: {reason}")
+
+    nsl_teacher = _user("giaovien_nsl")
+    _teacher_upload(
+        fixtures, "office/tbl-having-tables.docx", nsl, nsl_teacher,
+        title="Kế hoạch bài dạy: Lịch sử địa phương Hoàn Kiếm", material_type=MaterialType.LESSON_PLAN,
+        creators="Phan Minh Quang", subject=Subject.LICH_SU, grade=8, access_level=AccessLevel.SCHOOL,
+        school_year="2025-2026", semester=2,
+    )
+    log("THCS-NSL chưa có tổ chuyên môn và ban giám hiệu: bài của giaovien_nsl chờ thuvien_nsl duyệt")
 
     nsl_librarian = _user("thuvien_nsl")
     import_materials([fixtures / "audio/jfk.flac"], nsl, MaterialType.AUDIOBOOK, subject=Subject.TIENG_ANH,

@@ -1,4 +1,8 @@
-"""Admin forms: the material-file upload form (Wagtail's document form base)."""
+"""Admin forms: the material-file upload form (Wagtail's document form base).
+
+The material page's form is in repository.page_forms: the models import it, and this module's
+Wagtail document forms can only be imported once the models are loaded.
+"""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -54,3 +58,4 @@ class MaterialFileForm(BaseDocumentForm):
             except MediaError as error:
                 raise ValidationError(str(error), code=error.code) from error
         return uploaded
+

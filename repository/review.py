@@ -2,17 +2,22 @@
 
 The rule (DESIGN.md "review workflow"): a material is reviewed by the subject group (tổ chuyên môn)
 of its own library in charge of its subject (SubjectGroup.for_subject); when the library has no
-group for that subject, by the library's principals (ban giám hiệu). Superusers may always act.
-Reviewers of another library, or of another subject group, may not.
+group for that subject, or the group holds nobody but the submitter, by the library's principals
+(ban giám hiệu), then its librarians, then the superusers (review_assignment). Nobody reviews their
+own submission: the submitter and the page's owner are left out at every step, superusers included.
+Reviewers of another library, or of another subject group, may not act.
 
 The subject is read from the version under review (the revision a task state holds), not from the
 live page: a teacher who moves a published Toán lesson to Ngữ văn in a draft sends it to Ngữ văn.
 """
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.mail import GroupApprovalTaskStateSubmissionEmailNotifier
 from wagtail.models import TaskState
 from wagtail.signals import task_submitted
@@ -44,34 +49,121 @@ def reviewer_group_for(page):
     return SubjectGroup.for_subject(library_id, subject)
 
 
-def reviewers_for(page):
-    """QuerySet of the users who review `page` (superusers not included).
+class ReviewRoute(models.TextChoices):
+    """Who a material's review went to, in the order they are tried (review_assignment)."""
 
-    The members (and leader) of the subject group of the page's library in charge of its subject;
-    when there is none, the users holding Role.PRINCIPAL in that library; none for a page outside
-    any library.
+    SUBJECT_GROUP = "subject_group", _("Tổ chuyên môn")
+    PRINCIPAL = "principal", _("Ban giám hiệu")
+    LIBRARIAN = "librarian", _("Cán bộ thư viện")
+    SUPERUSER = "superuser", _("Quản trị hệ thống")
+
+
+@dataclass(frozen=True)
+class ReviewAssignment:
+    """The reviewers of one material and why them.
+
+    `reviewers`: QuerySet of active users (superusers only on the SUPERUSER route); `route`: a
+    ReviewRoute; `subject_group`: the SubjectGroup of the material's subject in its library, or None;
+    `group_only_excluded`: True when that group exists but holds nobody but the excluded people.
     """
+
+    reviewers: object
+    route: str
+    subject_group: SubjectGroup | None = None
+    group_only_excluded: bool = False
+
+    def explanation(self):
+        """A sentence for the submitter and the reviewers, in the active language."""
+        if self.route == ReviewRoute.SUBJECT_GROUP:
+            return _("Tổ %(group)s duyệt học liệu này.") % {"group": self.subject_group.name}
+        if self.subject_group is None:
+            why = _("Thư viện chưa có tổ chuyên môn phụ trách môn này")
+        else:
+            why = _("Tổ %(group)s không có ai khác ngoài người gửi") % {"group": self.subject_group.name}
+        if self.route == ReviewRoute.PRINCIPAL:
+            then = _("nên ban giám hiệu duyệt.")
+        elif self.route == ReviewRoute.LIBRARIAN:
+            then = _("và không có ban giám hiệu nào khác người gửi, nên cán bộ thư viện duyệt.")
+        else:
+            then = _("và thư viện không có ban giám hiệu hay cán bộ thư viện nào khác người gửi, "
+                     "nên quản trị hệ thống duyệt.")
+        return f"{why}, {then}"
+
+
+def excluded_from_review(page):
+    """Set of user pks who may not review `page`: whoever submitted its current review (the
+    workflow's `requested_by`) and the page's owner (separation of duties: nobody approves their
+    own work)."""
+    excluded = set()
+    if getattr(page, "owner_id", None):
+        excluded.add(page.owner_id)
+    if getattr(page, "pk", None):
+        workflow_state = page.current_workflow_state
+        if workflow_state is not None and workflow_state.requested_by_id:
+            excluded.add(workflow_state.requested_by_id)
+    return excluded
+
+
+def _role_holders(library_id, role, excluded):
+    role_groups = LibraryRoleGroup.objects.filter(library_id=library_id, role=role)
+    return (
+        get_user_model()
+        .objects.filter(groups__library_role__in=role_groups, is_active=True)
+        .exclude(pk__in=excluded)
+        .distinct()
+    )
+
+
+def review_assignment(page, exclude=None):
+    """Who reviews `page` (a material, usually the revision under review) and why: a ReviewAssignment.
+
+    Tried in order, each without the people in `exclude` (a set of user pks; default
+    `excluded_from_review(page)`): the members and leader of the subject group of the page's library
+    in charge of its subject; the library's principals; its librarians; the superusers. So a
+    submission never waits for nobody, and nobody reviews their own work. A page outside any library
+    goes to the superusers.
+    """
+    excluded = excluded_from_review(page) if exclude is None else set(exclude)
     User = get_user_model()
+    library_id, _subject = review_target(page)
     subject_group = reviewer_group_for(page)
+    group_only_excluded = False
     if subject_group is not None:
         q = Q(groups=subject_group.group_id)
         if subject_group.leader_id:
             q |= Q(pk=subject_group.leader_id)
-        return User.objects.filter(q, is_active=True).distinct()
-    library_id, _subject = review_target(page)
-    if library_id is None:
-        return User.objects.none()
-    principals = LibraryRoleGroup.objects.filter(library_id=library_id, role=Role.PRINCIPAL)
-    return User.objects.filter(groups__library_role__in=principals, is_active=True).distinct()
+        members = User.objects.filter(q, is_active=True).exclude(pk__in=excluded).distinct()
+        if members.exists():
+            return ReviewAssignment(members, ReviewRoute.SUBJECT_GROUP, subject_group)
+        group_only_excluded = True
+    if library_id is not None:
+        for route, role in ((ReviewRoute.PRINCIPAL, Role.PRINCIPAL), (ReviewRoute.LIBRARIAN, Role.LIBRARIAN)):
+            holders = _role_holders(library_id, role, excluded)
+            if holders.exists():
+                return ReviewAssignment(holders, route, subject_group, group_only_excluded)
+    superusers = User.objects.filter(is_superuser=True, is_active=True).exclude(pk__in=excluded)
+    return ReviewAssignment(superusers, ReviewRoute.SUPERUSER, subject_group, group_only_excluded)
 
 
-def user_can_review(user, page):
-    """True if `user` may approve, send back or comment on the review of `page` (module rule)."""
+def reviewers_for(page, exclude=None):
+    """QuerySet of the users who review `page` (review_assignment(page, exclude).reviewers)."""
+    return review_assignment(page, exclude).reviewers
+
+
+def user_can_review(user, page, exclude=None):
+    """True if `user` may approve, send back or comment on the review of `page`.
+
+    Never for the people in `exclude` (default excluded_from_review(page)), superusers included;
+    otherwise superusers always, and the reviewers of review_assignment.
+    """
     if not user.is_authenticated or not user.is_active:
+        return False
+    excluded = excluded_from_review(page) if exclude is None else set(exclude)
+    if user.pk in excluded:
         return False
     if user.is_superuser:
         return True
-    return reviewers_for(page).filter(pk=user.pk).exists()
+    return reviewers_for(page, excluded).filter(pk=user.pk).exists()
 
 
 def page_under_review(page):
@@ -101,13 +193,19 @@ class SubjectGroupReviewSubmissionEmailNotifier(GroupApprovalTaskStateSubmission
         )
 
     def get_recipient_users(self, task_state, **kwargs):
-        triggering_user = kwargs.get("user")
-        recipients = set(reviewers_for(task_state.revision.as_object()))
+        """The page's reviewers (review_assignment) and, if WAGTAILADMIN_NOTIFICATION_INCLUDE_SUPERUSERS,
+        the superusers; never the submitter, the owner or the user who triggered the e-mail."""
+        page = task_state.revision.as_object()
+        excluded = excluded_from_review(page)
+        if task_state.workflow_state.requested_by_id:
+            excluded.add(task_state.workflow_state.requested_by_id)
+        recipients = set(reviewers_for(page, excluded))
         if getattr(settings, "WAGTAILADMIN_NOTIFICATION_INCLUDE_SUPERUSERS", True):
             recipients |= set(get_user_model().objects.filter(is_superuser=True, is_active=True))
+        triggering_user = kwargs.get("user")
         if triggering_user is not None:
             recipients.discard(triggering_user)
-        return recipients
+        return {user for user in recipients if user.pk not in excluded}
 
 
 review_submission_email_notifier = SubjectGroupReviewSubmissionEmailNotifier()

@@ -27,9 +27,19 @@ PAGE_PERMISSIONS = {
     Role.LIBRARIAN: ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"],
     Role.STUDENT: [],
 }
-# Wagtail checks document permissions against its base Document model (auth_model), whatever the
-# custom document model is, so these are wagtaildocs' codenames.
-DOCUMENT_PERMISSIONS = ["add_document", "change_document", "choose_document"]
+# Collection permissions per role on the library's collection. Wagtail checks document permissions
+# against its base Document model (auth_model), whatever the custom document model is, so these are
+# wagtaildocs' codenames. Under Wagtail's CollectionOwnershipPermissionPolicy "add" also lets a user
+# edit and delete the files they uploaded, and only "change"/"delete" reach other people's files: so
+# teachers, reviewers and principals manage their own files, librarians all of the library's.
+OWN_FILES = ["add_document", "choose_document"]
+DOCUMENT_PERMISSIONS_BY_ROLE = {
+    Role.TEACHER: OWN_FILES,
+    Role.REVIEWER: OWN_FILES,
+    Role.PRINCIPAL: OWN_FILES,
+    Role.LIBRARIAN: OWN_FILES + ["change_document", "delete_document"],
+    Role.STUDENT: [],
+}
 REVIEW_WORKFLOW_NAME = "Duyệt của tổ chuyên môn"
 
 
@@ -54,6 +64,7 @@ def setup_library(library, title=None):
 
     Creates: the index page under the home page (published), a collection for its files, one
     Wagtail group per Role bound through LibraryRoleGroup, with page and collection permissions.
+    Collection permissions a role should not have (DOCUMENT_PERMISSIONS_BY_ROLE) are taken away.
     """
     index = LibraryIndexPage.objects.filter(library=library).first()
     if index is None:
@@ -66,10 +77,14 @@ def setup_library(library, title=None):
         LibraryRoleGroup.objects.get_or_create(library=library, role=role, defaults={"group": group})
         if role != Role.STUDENT:
             _grant_admin_access(group)
-            for codename in DOCUMENT_PERMISSIONS:
-                GroupCollectionPermission.objects.get_or_create(
-                    group=group, collection=collection, permission=_permission(codename, "wagtaildocs")
-                )
+        wanted = DOCUMENT_PERMISSIONS_BY_ROLE[role]
+        for codename in wanted:
+            GroupCollectionPermission.objects.get_or_create(
+                group=group, collection=collection, permission=_permission(codename, "wagtaildocs")
+            )
+        GroupCollectionPermission.objects.filter(
+            group=group, permission__content_type__app_label="wagtaildocs"
+        ).exclude(permission__codename__in=wanted).delete()
         for codename in PAGE_PERMISSIONS[role]:
             GroupPagePermission.objects.get_or_create(
                 group=group, page=index, permission=_permission(codename, "wagtailcore")
@@ -79,13 +94,16 @@ def setup_library(library, title=None):
 
 
 def _library_collection(library):
-    root = Collection.get_first_root_node()
-    existing = root.get_children().filter(name=library.name).first()
-    return existing or root.add_child(name=library.name)
+    if library.collection_id is None:
+        root = Collection.get_first_root_node()
+        library.collection = root.add_child(name=f"{library.name} ({library.code})")
+        library.save(update_fields=["collection"])
+    return library.collection
 
 
 def library_collection(library):
-    """The Collection holding `library`'s material files."""
+    """The Collection holding `library`'s material files (created, and bound to the library by its
+    `collection` key, on first use)."""
     return _library_collection(library)
 
 

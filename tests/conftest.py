@@ -75,17 +75,19 @@ def school(db):
 def make_material(school, fixture_path, django_capture_on_commit_callbacks):
     """Factory: make_material(relative_fixture, parent=None, publish=True, **fields) -> MaterialPage.
 
-    Stores the fixture as a MaterialFile and runs the media pipeline at once (its task is enqueued
-    on commit; the test task backend is immediate) and adds a MaterialPage under `parent`
-    (default: library a's index page).
+    Stores the fixture as a MaterialFile in the collection of the parent's library, runs the media
+    pipeline at once (its task is enqueued on commit; the test task backend is immediate) and adds a
+    MaterialPage under `parent` (default: library a's index page).
     """
     from repository.models import MaterialFile, MaterialPage
+    from repository.roles import library_collection
 
     def _make(relative, parent=None, publish=True, owner=None, **fields):
         path = fixture_path(relative)
         parent = parent or school["index_a"]
         owner = owner or school["teacher"]
-        material_file = MaterialFile(title=path.stem, uploaded_by_user=owner)
+        material_file = MaterialFile(title=path.stem, uploaded_by_user=owner,
+                                     collection=library_collection(parent.specific.library))
         with django_capture_on_commit_callbacks(execute=True):
             material_file.file.save(path.name, ContentFile(path.read_bytes()), save=False)
             material_file.save()

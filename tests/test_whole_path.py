@@ -60,7 +60,7 @@ def test_teacher_upload_to_student_stream(school, client, fixture_path, django_c
     # Before approval: not found by students, not servable.
     client.force_login(school["student"])
     assert "Tôi đi học" not in client.get("/search/", {"q": "toi di hoc"}).content.decode()
-    assert client.get(reverse("material_stream", args=[page.pk])).status_code == 403
+    assert client.get(reverse("material_stream", args=[page.pk])).status_code == 404
 
     # 3. The Ngữ văn group approves.
     client.force_login(reviewer)
@@ -95,7 +95,7 @@ def test_teacher_upload_to_student_stream(school, client, fixture_path, django_c
 
     # And a student of another school in the network still may not.
     client.force_login(school["student_b"])
-    assert client.get(reverse("material_stream", args=[page.pk]), HTTP_RANGE="bytes=0-9").status_code == 403
+    assert client.get(reverse("material_stream", args=[page.pk]), HTTP_RANGE="bytes=0-9").status_code == 404
 
 
 @pytest.mark.parametrize("relative, message", [

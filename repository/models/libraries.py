@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
-from wagtail.models import Page
+from wagtail.models import Collection, Page
 
 from ..choices import STAFF_ROLES, Role, Subject
 
@@ -64,6 +64,12 @@ class Library(models.Model):
         related_name="libraries",
     )
 
+    collection = models.OneToOneField(
+        Collection, verbose_name=_("bộ sưu tập tệp"), null=True, blank=True, editable=False,
+        on_delete=models.PROTECT, related_name="library",
+        help_text=_("Bộ sưu tập Wagtail chứa tệp của thư viện; tạo khi thiết lập thư viện."),
+    )
+
     objects = LibraryQuerySet.as_manager()
 
     class Meta:
@@ -87,6 +93,16 @@ class Library(models.Model):
 
     def is_staff_member(self, user):
         return self.has_member(user, STAFF_ROLES)
+
+    def file_collections(self):
+        """QuerySet of this library's collection and the collections below it (none before set-up).
+
+        Bound by the `collection` key, not by name, so renaming the library or its collection keeps
+        its files and permissions where they are.
+        """
+        if self.collection_id is None:
+            return Collection.objects.none()
+        return Collection.objects.filter(path__startswith=self.collection.path)
 
 
 class LibraryRoleGroup(models.Model):

@@ -1,5 +1,6 @@
 """Material pages (the catalogued item) and material files (the stored original and derivatives)."""
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +21,8 @@ from ..choices import (
     Subject,
     TextbookSeries,
 )
+from ..page_forms import MaterialPageForm
+from .libraries import Library
 
 
 class ProcessingStatus(models.TextChoices):
@@ -177,6 +180,7 @@ class MaterialPage(Page):
         ),
     ]
     search_fields = Page.search_fields
+    base_form_class = MaterialPageForm
     parent_page_types = ["repository.LibraryIndexPage"]
     subpage_types = []
 
@@ -184,11 +188,33 @@ class MaterialPage(Page):
         verbose_name = _("học liệu")
         verbose_name_plural = _("học liệu")
 
-    def save(self, *args, **kwargs):
+    def _set_library_from_parent(self):
         if self.library_id is None:
             parent = self.get_parent() if self.pk or self.path else None
             if parent is not None and hasattr(parent.specific, "library_id"):
                 self.library_id = parent.specific.library_id
+
+    def clean(self):
+        """Refuse a file that is not stored in this material's library's collection.
+
+        A material may only hold a file its library owns (Library.file_collections): whoever saves
+        it, through the admin form, the API or code, a file id of another library is refused here,
+        at every revision and at publishing (Wagtail validates both). Raises ValidationError on
+        `file`.
+        """
+        super().clean()
+        self._set_library_from_parent()
+        if self.file_id is None or self.library_id is None:
+            return
+        library = Library.objects.filter(pk=self.library_id).first()
+        if library is None or not library.file_collections().filter(pk=self.file.collection_id).exists():
+            raise ValidationError({"file": _(
+                "Tệp “%(file)s” không thuộc thư viện %(library)s. Học liệu chỉ được dùng tệp do thư viện "
+                "của mình lưu; hãy tải tệp lên tại đây."
+            ) % {"file": self.file.title, "library": library or "?"}})
+
+    def save(self, *args, **kwargs):
+        self._set_library_from_parent()
         return super().save(*args, **kwargs)
 
     @property
@@ -206,8 +232,8 @@ class MaterialPage(Page):
         return "repository/material_page.html"
 
     def serve(self, request, *args, **kwargs):
-        from ..access import deny_response, user_can_view_material
+        from ..access import refuse_material, user_can_view_material
 
         if not user_can_view_material(request.user, self):
-            return deny_response(request)
+            return refuse_material(request, self)
         return super().serve(request, *args, **kwargs)

@@ -8,13 +8,21 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.models import LockableMixin, Task, TaskState
 
 
+def _excluded(task_state):
+    """User pks who may not act on `task_state`: its submitter and the owner of the revision."""
+    revision_object = task_state.revision.as_object()
+    return {task_state.workflow_state.requested_by_id, getattr(revision_object, "owner_id", None)} - {None}
+
+
 class SubjectGroupReviewTask(Task):
     """Review by the subject group (tổ chuyên môn) of the material's subject, in its own library.
 
     Unlike Wagtail's GroupApprovalTask, the reviewers are not a fixed group: for each page they are
     resolved from the page's `library` and `subject` (SubjectGroup.for_subject). A page whose
-    library has no group for its subject falls back to the library's principals. The rule lives in
-    repository.review (`reviewers_for`, `user_can_review`); superusers may always act.
+    library has no group for its subject, or whose group holds only the submitter, falls back to the
+    library's principals, then its librarians, then the superusers. Nobody acts on the review of
+    their own submission (the submitter and the page's owner are left out, on display and on POST).
+    The rule lives in repository.review (`review_assignment`, `user_can_review`).
 
     While a page is on this task it is locked for everyone but its reviewers, as GroupApprovalTask
     does; reviewers may open its editor even without edit permission on the page, and approving
@@ -36,8 +44,6 @@ class SubjectGroupReviewTask(Task):
 
         if not user.is_authenticated or not user.is_active:
             return False
-        if user.is_superuser:
-            return True
         cache = user.__dict__.setdefault("_hoclieu_review_checks", {})
         key = (self.pk, obj.pk, getattr(obj, "latest_revision_id", None))
         if key not in cache:
@@ -46,13 +52,13 @@ class SubjectGroupReviewTask(Task):
 
     def start(self, workflow_state, user=None):
         """Start the task; a lock held by someone who is not a reviewer of the page is released."""
-        from ..review import reviewers_for
+        from ..review import user_can_review
 
         obj = workflow_state.content_object
         if isinstance(obj, LockableMixin) and obj.locked_by_id:
             latest = obj.specific.get_latest_revision_as_object()
-            holder = obj.locked_by
-            if not (holder.is_superuser or reviewers_for(latest).filter(pk=holder.pk).exists()):
+            excluded = {workflow_state.requested_by_id, latest.owner_id} - {None}
+            if not user_can_review(obj.locked_by, latest, excluded):
                 obj.locked, obj.locked_by, obj.locked_at = False, None, None
                 obj.save(update_fields=["locked", "locked_by", "locked_at"])
         return super().start(workflow_state, user=user)
@@ -91,7 +97,9 @@ class SubjectGroupReviewTask(Task):
         """
         from ..review import user_can_review
 
-        if task_state.task_id != self.pk or not user_can_review(user, task_state.revision.as_object()):
+        if task_state.task_id != self.pk or not user_can_review(
+            user, task_state.revision.as_object(), _excluded(task_state)
+        ):
             raise PermissionDenied
         return super().on_action(task_state, user, action_name, **kwargs)
 
@@ -106,7 +114,7 @@ class SubjectGroupReviewTask(Task):
         if not user.is_authenticated or not user.is_active:
             return TaskState.objects.none()
         if user.is_superuser:
-            return in_progress
+            return in_progress.exclude(workflow_state__requested_by=user)
         # Only pages of the user's own libraries can be theirs to review; check those one by one.
         library_ids = user_library_ids(user)
         if not library_ids:
@@ -119,8 +127,10 @@ class SubjectGroupReviewTask(Task):
         ]
         candidates = in_progress.filter(
             Q(workflow_state__object_id__in=page_ids[0]) | Q(workflow_state__object_id__in=page_ids[1])
-        ).select_related("revision")
-        allowed = [ts.pk for ts in candidates if user_can_review(user, ts.revision.as_object())]
+        ).select_related("revision", "workflow_state")
+        allowed = [
+            ts.pk for ts in candidates if user_can_review(user, ts.revision.as_object(), _excluded(ts))
+        ]
         return self.task_states.filter(pk__in=allowed)
 
     @classmethod

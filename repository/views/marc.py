@@ -2,7 +2,7 @@
 
 Only published (live) materials have a record to download; a draft answers 404 as if it did not
 exist. Access goes through repository.access: anonymous readers of a non-public material are sent
-to log in, signed-in readers without rights get 403 (`deny_response`).
+to log in, signed-in readers without rights get the same 404 (`refuse_material`).
 """
 
 from django.http import Http404, HttpResponse
@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
-from ..access import deny_response, keep_out_of_shared_caches, material_is_public, user_can_view_material
+from ..access import keep_out_of_shared_caches, material_is_public, refuse_material, user_can_view_material
 from ..marc import MIME_ISO2709, MIME_MARCXML, as_iso2709, as_marcxml, build_record, control_number
 from ..models import MaterialPage
 
@@ -25,7 +25,7 @@ FORMATS = {
 def material_marc(request, page_id, fmt):
     """GET the record of live MaterialPage `page_id` as an attachment "HL00000042.mrc" or ".xml".
 
-    404 for an unknown `fmt`, a missing or draft page; otherwise deny_response when the user may not
+    404 for an unknown `fmt`, a missing or draft page; otherwise refuse_material when the user may not
     see the material (repository.access.user_can_view_material).
     """
     if fmt not in FORMATS:
@@ -34,7 +34,7 @@ def material_marc(request, page_id, fmt):
         MaterialPage.objects.live().select_related("file", "library__network"), pk=page_id
     )
     if not user_can_view_material(request.user, page):
-        return deny_response(request)
+        return refuse_material(request, page)
     serialise, content_type = FORMATS[fmt]
     data = serialise([build_record(page)])
     response = HttpResponse(data, content_type=content_type)

@@ -1,7 +1,8 @@
 """Public views that send a material's media: the audiobook stream and the thumbnail.
 
-Both go through repository.access (drafts only for the library's staff; refusals through
-`deny_response`) and answer with RFC 7233 range support (repository.streaming). Originals are
+Both go through repository.access (drafts only for the library's staff; a refused reader gets the
+same 404 as for a material that does not exist, or a login redirect: `refuse_material`) and answer
+with RFC 7233 range support (repository.streaming). Originals are
 served by Wagtail's document view (/documents/<id>/<filename>), guarded by the
 `before_serve_document` hook in repository.wagtail_hooks.documents.
 """
@@ -11,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from ..access import deny_response, keep_out_of_shared_caches, material_is_public, user_can_view_material
+from ..access import keep_out_of_shared_caches, material_is_public, refuse_material, user_can_view_material
 from ..models import MaterialPage
 from ..streaming import guess_content_type, ranged_file_response
 
@@ -35,7 +36,7 @@ def _visible_material(request, page_id):
     """(page, None) when the user may see MaterialPage `page_id`, else (None, refusal response)."""
     page = get_object_or_404(MaterialPage.objects.select_related("file", "library"), pk=page_id)
     if not user_can_view_material(request.user, page):
-        return None, deny_response(request)
+        return None, refuse_material(request, page)
     return page, None
 
 
@@ -51,7 +52,8 @@ def _send(request, page, fieldfile):
 def material_stream(request, page_id):
     """GET/HEAD materials/<page_id>/stream/: the audio of MaterialPage `page_id`, with Range support.
 
-    404 when the page does not exist or has no audio; login redirect or 403 when the user may not see it.
+    404 when the page does not exist, has no audio or the user may not see it (login redirect for an
+    anonymous reader of a published material).
     """
     page, refusal = _visible_material(request, page_id)
     if refusal:

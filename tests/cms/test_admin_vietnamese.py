@@ -52,9 +52,12 @@ def assert_vietnamese(text, present, absent):
 
 @pytest.fixture
 def material_file(school, fixture_path):
-    """A MaterialFile uploaded by the teacher of library a, holding a real PDF."""
+    """A MaterialFile uploaded by the teacher of library a to its collection, holding a real PDF."""
+    from repository.roles import library_collection
+
     path = fixture_path("pdf/scotus-transcript-p1.pdf")
-    material_file = MaterialFile(title=path.stem, uploaded_by_user=school["teacher"])
+    material_file = MaterialFile(title=path.stem, uploaded_by_user=school["teacher"],
+                                 collection=library_collection(school["a"]))
     material_file.file.save(path.name, ContentFile(path.read_bytes()), save=False)
     material_file.save()
     return material_file

@@ -156,8 +156,12 @@ def test_librarian_creates_a_group_whose_members_then_review(school, client, mak
     assert set(group.members) == {school["teacher"], school["principal"]}
     assert group.group.permissions.filter(codename="access_admin").exists()
     assert has_role(school["teacher"], school["a"], Role.REVIEWER)
-    english = make_material("pdf/scotus-transcript-p1.pdf", publish=False, subject=Subject.TIENG_ANH)
+    english = make_material("pdf/scotus-transcript-p1.pdf", publish=False, subject=Subject.TIENG_ANH,
+                            owner=school["teacher2"])
     assert set(reviewers_for(english)) == {school["teacher"], school["principal"]}
+    # Nobody reviews their own work: the leader's own material goes to the other member.
+    own = make_material("pdf/scotus-transcript-p1.pdf", publish=False, subject=Subject.TIENG_ANH)
+    assert set(reviewers_for(own)) == {school["principal"]}
 
 
 def test_librarian_edits_members_of_own_group(school, client):

@@ -35,7 +35,7 @@ def test_school_only_original_is_never_kept_by_shared_caches(client, school, mak
 def test_draft_original_refused_to_student_and_private_for_staff(client, school, make_material):
     page = make_material(PDF, access_level="public", publish=False)
     client.force_login(school["student"])
-    assert client.get(page.file.url).status_code == 403
+    assert client.get(page.file.url).status_code == 404
     client.force_login(school["librarian"])
     response = client.get(page.file.url)
     assert response.status_code == 200

@@ -384,11 +384,11 @@ def test_unpublished_material_is_not_found(make_material, client):
     [
         ("school", None, 302),
         ("school", "student", 200),
-        ("school", "student_b", 403),
-        ("school", "student_outsider", 403),
+        ("school", "student_b", 404),
+        ("school", "student_outsider", 404),
         ("group", None, 302),
         ("group", "student_b", 200),
-        ("group", "student_outsider", 403),
+        ("group", "student_outsider", 404),
         ("public", "student_outsider", 200),
     ],
 )

@@ -1,0 +1,108 @@
+"""Who may see what in the admin: the library isolation every admin screen goes through.
+
+The public site's rules are in repository.access (by access level and reader). This module holds the
+admin's: a staff member (teacher, reviewer, principal, librarian) of a library knows about that
+library's pages, files and people, and nothing of another library's. Superusers see across
+libraries. Wagtail's own page permissions already scope editing to a library's subtree; these
+functions scope *knowing*: choosers, their search, the admin APIs, bulk-action confirmations, user
+filters and reports (applied in repository.wagtail_hooks.isolation and repository.middleware).
+
+File rules (issue "Nobody gets in where they don't belong"):
+- a material can only hold a file of its own library's collection (`file_belongs_to_library`);
+- teachers, reviewers and principals may add and choose files and edit or delete only their own;
+  librarians manage every file of their library (DOCUMENT_PERMISSIONS_BY_ROLE in repository.roles).
+"""
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from wagtail.models import Collection, Page
+
+from .access import user_library_ids
+from .choices import STAFF_ROLES
+from .models import Library, LibraryIndexPage, MaterialFile
+
+
+def staff_library_ids(user):
+    """Set of Library pks where `user` holds a staff role (teacher, reviewer, principal, librarian)."""
+    return user_library_ids(user, STAFF_ROLES)
+
+
+def sees_all_libraries(user):
+    """True for an active superuser: the only users who see across libraries in the admin."""
+    return bool(user.is_authenticated and user.is_active and user.is_superuser)
+
+
+def _library_index_paths(library_ids):
+    return list(LibraryIndexPage.objects.filter(library_id__in=library_ids).values_list("path", flat=True))
+
+
+def admin_pages(user):
+    """PageQuerySet of the pages `user` may know about in the admin.
+
+    Superusers: every page. Staff: their libraries' index pages with everything below them, and the
+    ancestors of those index pages (the root and the home page, public anyway). Anyone else: none.
+    """
+    if sees_all_libraries(user):
+        return Page.objects.all()
+    paths = _library_index_paths(staff_library_ids(user))
+    if not paths:
+        return Page.objects.none()
+    q = Q()
+    for path in paths:
+        q |= Q(path__startswith=path)
+        # Ancestors: every prefix of the path, one step (Page.steplen characters) at a time.
+        q |= Q(path__in=[path[:end] for end in range(Page.steplen, len(path), Page.steplen)])
+    return Page.objects.filter(q)
+
+
+def user_may_know_page(user, page_id):
+    """True if the page with pk `page_id` is one of `admin_pages(user)`."""
+    return admin_pages(user).filter(pk=page_id).exists()
+
+
+def library_collections(library_ids):
+    """QuerySet of the collections of libraries `library_ids`, with their child collections."""
+    q = Q(pk__in=[])
+    for library in Library.objects.filter(pk__in=library_ids, collection__isnull=False).select_related(
+        "collection"
+    ):
+        q |= Q(path__startswith=library.collection.path)
+    return Collection.objects.filter(q)
+
+
+def admin_documents(user):
+    """QuerySet of the MaterialFiles `user` may know about in the admin.
+
+    Superusers: all. Staff: the files in their libraries' collections and the files they uploaded.
+    Anyone else: none.
+    """
+    if sees_all_libraries(user):
+        return MaterialFile.objects.all()
+    if not user.is_authenticated:
+        return MaterialFile.objects.none()
+    collections = library_collections(staff_library_ids(user))
+    return MaterialFile.objects.filter(Q(collection__in=collections) | Q(uploaded_by_user=user))
+
+
+def admin_users(user):
+    """QuerySet of the users `user` may see named in the admin: everyone for a superuser, else the
+    members (any role, students included) of the libraries where `user` is staff, and `user`."""
+    User = get_user_model()
+    if sees_all_libraries(user):
+        return User.objects.all()
+    if not user.is_authenticated:
+        return User.objects.none()
+    libraries = staff_library_ids(user)
+    return User.objects.filter(
+        Q(pk=user.pk)
+        | Q(groups__library_role__library_id__in=libraries)
+        | Q(groups__subject_group__library_id__in=libraries)
+    ).distinct()
+
+
+def file_belongs_to_library(material_file, library_id):
+    """True if `material_file` (a MaterialFile) is stored in the collection of Library `library_id`
+    (or a collection below it): the only files a material of that library may hold."""
+    if library_id is None or material_file is None:
+        return False
+    return library_collections([library_id]).filter(pk=material_file.collection_id).exists()

@@ -1,0 +1,50 @@
+"""The demo network (`manage.py load_demo`) shows isolation and separation of duties with real files."""
+
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from wagtail.models import GroupCollectionPermission, TaskState
+
+from repository.choices import Role
+from repository.demo import build_demo
+from repository.models import Library, MaterialPage
+from repository.review import ReviewRoute, page_under_review, review_assignment
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+
+
+@pytest.fixture
+def demo(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        build_demo(FIXTURES, log=lambda line: None)
+    return {user.username: user for user in get_user_model().objects.all()}
+
+
+def test_demo_submissions_wait_for_someone_else(demo):
+    pending = {page.title: page for page in MaterialPage.objects.filter(live=False)
+               if page.current_workflow_task_state is not None}
+    nsl = review_assignment(page_under_review(pending["Kế hoạch bài dạy: Lịch sử địa phương Hoàn Kiếm"]))
+    # THCS-NSL has no subject group and no principal: its librarian reviews, and the admin says why.
+    assert nsl.route == ReviewRoute.LIBRARIAN
+    assert set(nsl.reviewers) == {demo["thuvien_nsl"]}
+    assert "chưa có tổ chuyên môn" in nsl.explanation()
+    # giaovien_toan is in the Toán - Tin group; her own slides go to the leader only.
+    slides = review_assignment(page_under_review(pending["Bài giảng điện tử: Phân số (Toán 6)"]))
+    assert set(slides.reviewers) == {demo["totruong_toan"]}
+    assert not TaskState.objects.reviewable_by(demo["giaovien_toan"]).exists()
+
+
+def test_demo_materials_hold_their_own_librarys_files_and_teachers_own_theirs(demo):
+    for page in MaterialPage.objects.select_related("file", "library"):
+        assert page.library.file_collections().filter(pk=page.file.collection_id).exists(), page.title
+    for library in Library.objects.all():
+        for role in (Role.TEACHER, Role.REVIEWER, Role.PRINCIPAL):
+            codenames = set(GroupCollectionPermission.objects.filter(group=library.role_group(role))
+                            .values_list("permission__codename", flat=True))
+            assert codenames == {"add_document", "choose_document"}, (library.code, role)
+        librarian = set(GroupCollectionPermission.objects.filter(group=library.role_group(Role.LIBRARIAN))
+                        .values_list("permission__codename", flat=True))
+        assert {"change_document", "delete_document"} <= librarian
