@@ -1,6 +1,8 @@
 """Audio: probe (duration, codec, bit rate, sample rate, channels, chapters) and streaming rendition.
 
-Both go through ffmpeg-python: `ffmpeg.probe` (ffprobe, with ``-show_chapters``) and an ffmpeg graph.
+ffmpeg-python builds the command lines (ffprobe with ``-show_chapters``, the ffmpeg graph); they run
+through `subprocess` with a time limit (`timeout`, seconds), since ffmpeg-python's own runners cannot
+time out. The rendition reports its progress from ffmpeg's ``-progress`` output.
 
 The streaming rendition is what phones and school computers play: AAC-LC, mono, 64 kb/s by default,
 loudness-normalised to EBU R128 with ffmpeg's `loudnorm` filter (single pass, dynamic mode: integrated
@@ -19,12 +21,16 @@ the file size, so a truncated constant-bit-rate MP3 without such a header cannot
 from a short one.
 """
 
+import json
 import os
+import subprocess
+import threading
+import time
 from dataclasses import dataclass, field
 
 import ffmpeg
 
-from .errors import AudioTruncated, AudioUndecodable, ToolFailed, ToolMissing
+from .errors import AudioTruncated, AudioUndecodable, ToolFailed, ToolMissing, ToolTimeout
 
 STREAM_BITRATE = "64k"
 STREAM_CHANNELS = 1
@@ -63,25 +69,35 @@ def _number(value, kind=float):
 
 
 def _error_detail(error, path):
-    """Last meaningful line of a tool's stderr (ffmpeg.Error) for a message, with the server's
-    directory of `path` left out (people see the message)."""
+    """Last meaningful line of a tool's stderr (anything with a `stderr` in bytes) for a message,
+    with the server's directory of `path` left out (people see the message)."""
     text = (error.stderr or b"").decode("utf-8", "replace").replace(str(path), os.path.basename(path))
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return lines[-1][:300] if lines else "mã thoát khác 0"
 
 
-def probe(path, ffprobe="ffprobe"):
+PROBE_TIMEOUT = 60.0
+
+
+def probe(path, ffprobe="ffprobe", timeout=PROBE_TIMEOUT):
     """Probe the audio file at `path` with ffprobe `ffprobe` (a command name or path); see AudioInfo.
 
-    Raises ToolMissing when ffprobe is not installed, AudioUndecodable when ffprobe cannot read the
-    file or it has no audio stream.
+    Raises ToolMissing when ffprobe is not installed, ToolTimeout past `timeout` seconds,
+    AudioUndecodable when ffprobe cannot read the file or it has no audio stream.
     """
+    args = [ffprobe, "-show_format", "-show_streams", "-show_chapters", "-of", "json", str(path)]
     try:
-        data = ffmpeg.probe(str(path), cmd=ffprobe, show_chapters=None)
+        completed = subprocess.run(args, capture_output=True, timeout=timeout, check=False)
     except FileNotFoundError as error:
         raise ToolMissing(tool=ffprobe) from error
-    except ffmpeg.Error as error:
-        raise AudioUndecodable(detail=_error_detail(error, path)) from error
+    except subprocess.TimeoutExpired as error:
+        raise ToolTimeout(tool=ffprobe, seconds=float(timeout)) from error
+    if completed.returncode != 0:
+        raise AudioUndecodable(detail=_error_detail(completed, path))
+    try:
+        data = json.loads(completed.stdout or b"{}")
+    except ValueError as error:
+        raise ToolFailed(tool=ffprobe, detail="JSON không hợp lệ") from error
     streams = [s for s in data.get("streams", []) if s.get("codec_type") == "audio"]
     if not streams:
         raise AudioUndecodable(detail="không có luồng âm thanh")
@@ -116,6 +132,8 @@ def make_stream_rendition(
     bitrate=STREAM_BITRATE,
     loudness_lufs=LOUDNESS_LUFS,
     sample_rate=None,
+    timeout=None,
+    progress=None,
 ):
     """Write the streaming rendition of audio file `source` to `destination` (an .m4a path).
 
@@ -123,9 +141,12 @@ def make_stream_rendition(
     MP4 with +faststart, chapters and tags of the source kept; `sample_rate` (Hz) is the source's,
     clamped to 8-48 kHz (loudnorm works at 192 kHz internally and must be told what to give back).
 
+    `timeout`: seconds ffmpeg may run (None: no limit); `progress`: called with the seconds of
+    audio written so far, as ffmpeg reports them (``-progress``), about twice a second.
+
     Returns the AudioInfo of the written rendition, probed with `ffprobe` (its duration is the
     decoded one).
-    Raises ToolMissing, AudioUndecodable (ffmpeg failed to decode, or nothing came out).
+    Raises ToolMissing, ToolTimeout, AudioUndecodable (ffmpeg failed to decode, or nothing came out).
     """
     rate = max(_MIN_SAMPLE_RATE, min(sample_rate or 44100, _MAX_SAMPLE_RATE))
     audio = ffmpeg.input(str(source))["a:0"].filter(
@@ -144,14 +165,10 @@ def make_stream_rendition(
             map_metadata=0,
             f="mp4",
         )
-        .global_args("-nostdin", "-nostats", "-loglevel", "error")
+        .global_args("-nostdin", "-nostats", "-loglevel", "error", "-progress", "pipe:1")
     )
-    try:
-        graph.run(cmd=ffmpeg_cmd, capture_stdout=True, capture_stderr=True, overwrite_output=True)
-    except FileNotFoundError as error:
-        raise ToolMissing(tool=ffmpeg_cmd) from error
-    except ffmpeg.Error as error:
-        raise AudioUndecodable(detail=_error_detail(error, source)) from error
+    _run_with_progress(graph.compile(cmd=ffmpeg_cmd, overwrite_output=True), ffmpeg_cmd, source,
+                       timeout, progress)
     if not os.path.exists(destination) or os.path.getsize(destination) == 0:
         raise AudioUndecodable(detail="không có âm thanh nào được giải mã")
     try:
@@ -161,6 +178,50 @@ def make_stream_rendition(
     if not rendition.duration:
         raise AudioUndecodable(detail="không có âm thanh nào được giải mã")
     return rendition
+
+
+class _Finished:
+    """What a finished ffmpeg run left: its exit code and stderr (bytes)."""
+
+    def __init__(self, returncode, stderr):
+        self.returncode, self.stderr = returncode, stderr
+
+
+def _run_with_progress(args, tool, source, timeout, progress):
+    """Run ffmpeg `args`, reading its ``-progress`` lines on stdout; stop it past `timeout` seconds.
+
+    Raises ToolMissing, ToolTimeout, AudioUndecodable (non-zero exit, with ffmpeg's last error line).
+    """
+    deadline = None if timeout is None else time.monotonic() + timeout
+    try:
+        process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   stdin=subprocess.DEVNULL)
+    except FileNotFoundError as error:
+        raise ToolMissing(tool=tool) from error
+    stderr_chunks = []
+    drain = threading.Thread(target=lambda: stderr_chunks.append(process.stderr.read()), daemon=True)
+    drain.start()
+    timer = None
+    if deadline is not None:
+        timer = threading.Timer(timeout, process.kill)
+        timer.start()
+    try:
+        for raw in process.stdout:
+            line = raw.decode("ascii", "replace").strip()
+            if progress is not None and line.startswith("out_time_us="):
+                value = _number(line.partition("=")[2], int)
+                if value is not None and value >= 0:
+                    progress(value / 1_000_000)
+        process.wait()
+    finally:
+        if timer is not None:
+            timer.cancel()
+        drain.join(timeout=5)
+    if deadline is not None and time.monotonic() >= deadline and process.returncode != 0:
+        raise ToolTimeout(tool=tool, seconds=float(timeout))
+    if process.returncode != 0:
+        raise AudioUndecodable(detail=_error_detail(_Finished(process.returncode, b"".join(stderr_chunks)),
+                                                    source))
 
 
 def check_complete(declared, decoded):
@@ -185,17 +246,33 @@ class AudioResult:
     duration: float
 
 
-def process_audio(source, rendition_path, *, ffmpeg_cmd="ffmpeg", ffprobe="ffprobe",
-                  bitrate=STREAM_BITRATE, loudness_lufs=LOUDNESS_LUFS):
-    """Probe `source`, write its streaming rendition to `rendition_path`, check it is complete.
+def rendition_timeout(duration, base=60.0, per_second=1.0):
+    """Seconds the rendition of `duration` seconds of audio may take: `base` plus `per_second` for
+    each second of audio (decoding and AAC encoding run far faster than real time; loudnorm's
+    look-ahead costs a few times more than a plain transcode)."""
+    return base + per_second * float(duration or 0)
 
-    Returns AudioResult. Raises ToolMissing, AudioUndecodable, AudioTruncated; on failure
+
+def process_audio(source, rendition_path, *, ffmpeg_cmd="ffmpeg", ffprobe="ffprobe",
+                  bitrate=STREAM_BITRATE, loudness_lufs=LOUDNESS_LUFS, timeout=None, progress=None,
+                  info=None):
+    """Probe `source` (unless its AudioInfo `info` is given), write its streaming rendition to
+    `rendition_path`, check it is complete.
+
+    `timeout`: seconds for the rendition (default rendition_timeout of the probed duration);
+    `progress`: called with a fraction 0.0-1.0 of the audio rendered.
+    Returns AudioResult. Raises ToolMissing, ToolTimeout, AudioUndecodable, AudioTruncated; on failure
     `rendition_path` may hold a partial file, which the caller discards.
     """
-    info = probe(source, ffprobe=ffprobe)
+    info = info or probe(source, ffprobe=ffprobe)
+    on_seconds = None
+    if progress is not None and info.duration:
+        def on_seconds(seconds):
+            progress(min(1.0, seconds / info.duration))
     rendition = make_stream_rendition(
         source, rendition_path, ffmpeg_cmd=ffmpeg_cmd, ffprobe=ffprobe, bitrate=bitrate,
         loudness_lufs=loudness_lufs, sample_rate=info.sample_rate,
+        timeout=timeout if timeout is not None else rendition_timeout(info.duration), progress=on_seconds,
     )
     check_complete(info.duration, rendition.duration)
     return AudioResult(info=info, rendition_info=rendition, duration=rendition.duration)

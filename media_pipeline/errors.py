@@ -22,6 +22,10 @@ class MediaError(Exception):
 
     code = "media_error"
     message = _("Không xử lí được tệp.")
+    #: True for a passing failure (a tool that timed out or crashed) worth trying again later; False
+    #: for a fault of the file itself (encrypted, corrupt, not audio) or of the server's set-up (a
+    #: missing tool), where only a person can help.
+    transient = False
 
     def __init__(self, message=None, **params):
         if message is not None:
@@ -90,3 +94,12 @@ class ToolMissing(MediaError):
 class ToolFailed(MediaError):
     code = "tool_failed"
     message = _("Công cụ %(tool)s báo lỗi khi xử lí tệp: %(detail)s")
+    transient = True
+
+
+class ToolTimeout(MediaError):
+    """A tool ran past its time limit (params: tool, seconds) and was stopped."""
+
+    code = "tool_timeout"
+    message = _("Công cụ %(tool)s chạy quá %(seconds)s giây và đã bị dừng.")
+    transient = True

@@ -77,15 +77,19 @@ def _clean(text):
     return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
 
 
-def extract_text(path):
+def extract_text(path, progress=None):
     """Page count, per-page text and full text of the PDF at `path` (see PdfText), with PDFium.
 
+    `progress`, if given, is called with the fraction of pages done (0.0-1.0) after each page.
     Raises the errors of `open_pdf`. A scanned PDF gives empty page texts (OCR is a separate step).
     """
     document = open_pdf(path)
     try:
         page_texts = []
+        total = len(document) or 1
         for page in document:
+            if progress is not None and page_texts:
+                progress(len(page_texts) / total)
             textpage = page.get_textpage()
             try:
                 page_texts.append(_clean(textpage.get_text_bounded()))

@@ -2,6 +2,9 @@
 
 The material page's form is in repository.page_forms: the models import it, and this module's
 Wagtail document forms can only be imported once the models are loaded.
+
+An approved file is never replaced in place (repository.versions): a new upload over it becomes a
+new version, sent for review with the materials that use it.
 """
 
 from django.conf import settings
@@ -10,9 +13,11 @@ from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from wagtail.documents.forms import BaseDocumentForm
+from wagtail.search import index as search_index
 
 from media_pipeline.detect import detect
 from media_pipeline.errors import MediaError
+from media_pipeline.files import digest_fileobj
 
 
 class MaterialFileForm(BaseDocumentForm):
@@ -22,6 +27,9 @@ class MaterialFileForm(BaseDocumentForm):
     """
 
     def __init__(self, *args, **kwargs):
+        self.user = kwargs.get("user")  # BaseCollectionMemberForm takes it out of kwargs
+        self.new_version = None  # a repository.versions.NewVersion once save() has made one
+        self.same_content = False  # True when the upload is the approved file's own bytes
         super().__init__(*args, **kwargs)
         if "file" in self.fields:
             # Django's own check catches a 0-byte upload before clean_file; say it the same way.
@@ -59,3 +67,64 @@ class MaterialFileForm(BaseDocumentForm):
                 raise ValidationError(str(error), code=error.code) from error
         return uploaded
 
+    def replaces_approved_file(self):
+        """True if this bound form uploads new bytes over an approved file (repository.versions).
+
+        Computed once, after validation of `file`; False for a new document and for forms without
+        a file field (the multiple uploader's edit form).
+        """
+        if not hasattr(self, "_replaces_approved_file"):
+            from .versions import file_is_approved
+
+            self._replaces_approved_file = bool(
+                self.instance.pk
+                and "file" in self.fields
+                and isinstance(self.cleaned_data.get("file"), UploadedFile)
+                and "file" in self.changed_data
+                and file_is_approved(self.instance.pk)
+            )
+        return self._replaces_approved_file
+
+    def clean(self):
+        """Refuse a new version of an approved file that the user may not send for review
+        (repository.versions.replacement_problems: a material they may not edit, or one locked)."""
+        cleaned_data = super().clean()
+        if not self.has_error("file") and self.replaces_approved_file():
+            from .versions import replacement_problems
+
+            for problem in replacement_problems(self.instance, self.user):
+                self.add_error("file", problem)
+        return cleaned_data
+
+    def save(self, commit=True):
+        """Save as Wagtail does, except over an approved file (the rule: repository.versions).
+
+        There the approved row is left as it is, bytes and metadata: the upload becomes a new
+        MaterialFile (the form's title and tags, the old file's collection, uploaded by the form's
+        user), put on a new draft revision of each material using the old file and sent for review.
+        Returns that new file (`self.instance` too); `self.new_version` tells what was done
+        (NewVersion.message() for the user). With commit=False the new file is returned unsaved
+        and no material is touched. An upload identical to the approved bytes (same SHA-256) makes
+        no version: the other fields are saved and `self.same_content` is set.
+        """
+        if not self.replaces_approved_file():
+            return super().save(commit=commit)
+        from .models import MaterialFile
+        from .versions import new_version_of, submit_new_version
+
+        old = MaterialFile.objects.get(pk=self.instance.pk)
+        uploaded = self.cleaned_data["file"]
+        if old.sha256 and digest_fileobj(uploaded).sha256 == old.sha256:
+            # The approved bytes again: keep the stored file, save the rest (title, tags) as usual.
+            self.same_content = True
+            self.instance.file = self.original_file
+            self.changed_data.remove("file")
+            return super().save(commit=commit)
+        self.instance = new_version_of(old, uploaded, self.user, title=self.cleaned_data.get("title"))
+        if not commit:
+            self.save_m2m = self._save_m2m
+            return self.instance
+        self.new_version = submit_new_version(old, self.instance, self.user)
+        self._save_m2m()
+        search_index.insert_or_update_object(self.instance)
+        return self.instance

@@ -4,12 +4,18 @@
 (extension allowed, not empty, not over HOCLIEU_MAX_UPLOAD_BYTES, content matching its extension,
 not already in the library by SHA-256), stores it as a MaterialFile in the library's collection and
 adds a MaterialPage under the library's index page, each file in its own transaction, so one bad
-file never stops the batch. With `publish=True` the page is published at once; otherwise it is
-submitted to the review workflow. The media pipeline runs on each stored file in the background.
+file (or any error while storing it, a busy database included) never stops the batch. With
+`publish=True` the page is published once its file is processed (MaterialPage.publish_when_processed:
+a file that fails is never published, it waits in the failed-files listing for a retry or a new
+version); otherwise it is submitted to the review workflow. The media pipeline runs on each stored
+file in the background; `wait_for_processing` follows it and `outcomes` tells, file by file, what
+became of the batch.
 """
 
+import csv
 import logging
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +30,7 @@ from media_pipeline.errors import MediaError
 from media_pipeline.files import digest_fileobj
 
 from .choices import MaterialType, Subject
-from .models import MaterialFile, MaterialPage
+from .models import MaterialFile, MaterialPage, ProcessingStatus
 from .roles import library_collection
 from .slugs import unique_child_slug
 
@@ -37,10 +43,12 @@ class SkipFile(Exception):
 
 @dataclass
 class ImportReport:
-    """What a batch import did: `imported` pages, `skipped` as (path, reason) pairs."""
+    """What a batch import did: `imported` pages, `skipped` as (path, reason) pairs, `sources` the
+    path each imported page came from (by page pk)."""
 
     imported: list = field(default_factory=list)
     skipped: list = field(default_factory=list)
+    sources: dict = field(default_factory=dict)
 
     @property
     def total(self):
@@ -111,6 +119,7 @@ def import_file(path, library, material_type, subject=Subject.OTHER, grade=None,
                 user=None, creators=None, access_level=None):
     """Store one file and add its MaterialPage under `library`'s index page; return the page.
 
+    With `publish`, the page is published when its file is processed (see the module doc).
     Raises SkipFile (nothing stored) when `check_file` refuses it.
     """
     check_file(path, library)
@@ -133,11 +142,11 @@ def import_file(path, library, material_type, subject=Subject.OTHER, grade=None,
         live=False,
         **({"access_level": access_level} if access_level else {}),
     )
-    index.add_child(instance=page)
-    revision = page.save_revision(user=user, log_action=True)
     if publish:
-        revision.publish(user=user)
-    else:
+        page.publish_when_processed = True
+    index.add_child(instance=page)
+    page.save_revision(user=user, log_action=True)
+    if not publish:
         workflow = page.get_workflow()
         if workflow is not None:
             workflow.start(page, user)
@@ -160,10 +169,83 @@ def import_materials(paths, library, material_type, subject=Subject.OTHER, grade
             page = import_file(path, library, material_type, subject, grade, publish, user, creators,
                                access_level)
             report.imported.append(page)
+            report.sources[page.pk] = path
         except SkipFile as error:
             reason = str(error)
             report.skipped.append((path, reason))
             logger.warning("Skipped %s: %s", path, reason)
+        except Exception as error:  # anything else on one file: reported for it, the batch goes on
+            logger.exception("Import of %s failed", path)
+            reason = _("Lỗi khi lưu tệp (%(error)s): %(detail)s") % {
+                "error": type(error).__name__, "detail": str(error)[:200]}
+            report.skipped.append((path, reason))
         if progress is not None:
             progress(path, page, reason)
     return report
+
+
+FINISHED = (ProcessingStatus.DONE, ProcessingStatus.FAILED)
+
+
+def wait_for_processing(pages, timeout=3600.0, interval=1.0, progress=None):
+    """Wait until the files of `pages` (MaterialPages) are processed (done or failed), at most
+    `timeout` seconds, polling every `interval` seconds. `progress`, if given, is called with the
+    number of files finished whenever it changes. Returns True when all finished in time."""
+    file_ids = [page.file_id for page in pages if page.file_id]
+    deadline = time.monotonic() + timeout
+    last = -1
+    while True:
+        finished = MaterialFile.objects.filter(pk__in=file_ids, processing_status__in=FINISHED).count()
+        if finished != last and progress is not None:
+            progress(finished)
+        last = finished
+        if finished >= len(file_ids):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(interval)
+
+
+@dataclass
+class Outcome:
+    """What became of one file of a batch: `status` "imported" (processed, and published when asked),
+    "skipped" (refused or not stored), "failed" (stored, processing failed), "pending" (still
+    processing); `reason` for the last three; `page` and `sha256` when stored."""
+
+    path: Path
+    status: str
+    reason: str = ""
+    page: object = None
+    sha256: str = ""
+
+
+def outcomes(report):
+    """One Outcome per file of `report` (an ImportReport), in the order of the batch's files, read
+    from the database now."""
+    files = {f.pk: f for f in MaterialFile.objects.filter(pk__in=[p.file_id for p in report.imported])}
+    results = []
+    for page in report.imported:
+        material_file = files.get(page.file_id)
+        path = report.sources.get(page.pk, page.title)
+        if material_file is None:
+            results.append(Outcome(Path(path), "failed", _("Tệp đã bị xoá."), page))
+        elif material_file.processing_status == ProcessingStatus.DONE:
+            results.append(Outcome(Path(path), "imported", "", page, material_file.sha256))
+        elif material_file.processing_status == ProcessingStatus.FAILED:
+            results.append(Outcome(Path(path), "failed", material_file.processing_error, page,
+                                   material_file.sha256))
+        else:
+            results.append(Outcome(Path(path), "pending", _("Đang chờ xử lí."), page, material_file.sha256))
+    results += [Outcome(Path(path), "skipped", reason) for path, reason in report.skipped]
+    return results
+
+
+def write_report_csv(results, destination):
+    """Write `results` (Outcomes) as CSV (UTF-8 with BOM, which spreadsheet programs read as UTF-8)
+    to the path `destination`: columns file, status, reason, page_id, sha256."""
+    with open(destination, "w", newline="", encoding="utf-8-sig") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["file", "status", "reason", "page_id", "sha256"])
+        for outcome in results:
+            writer.writerow([outcome.path.name, outcome.status, outcome.reason,
+                             outcome.page.pk if outcome.page is not None else "", outcome.sha256])

@@ -1,52 +1,76 @@
-"""The media pipeline applied to MaterialFile: record a new file, process it, record the outcome, retry.
+"""The media pipeline applied to MaterialFile: one crash-safe task per (file, kind of derivative).
 
 The flow (DESIGN.md "The way data flows"):
 
 1. `record_new_file` (from the pre_save receiver in signal_handlers) streams the new original through
    the storage API to record its size (`file_size`, bytes) and `sha256`, and sets the status to
    pending. Saves that change only metadata (title, tags, collection) keep the status and results.
-2. `enqueue_processing` queues `tasks.process_material_file_task` in `transaction.on_commit`, so the
-   worker sees the committed row and file.
-3. `process_material_file(pk)` (the task's body, callable directly) sniffs the content, checks it
-   against the extension, runs media_pipeline (PDF, DOCX, PPTX, audio) on a local copy and maps the
-   results onto the MaterialFile. Every failure of the input (media_pipeline.errors.MediaError) and
-   every unexpected error ends as status `failed` with a Vietnamese `processing_error`; nothing is
-   raised, so one bad file never stops a batch. The original is never written.
-4. `retry_processing` puts a failed (or stuck pending) file back in the queue; the admin action in
-   wagtail_hooks/pipeline.py calls it for the people `user_can_retry_processing` allows.
+2. `enqueue_processing` runs `start_processing` once the transaction commits: derivatives of older
+   bytes are deleted (their stored output after commit), the probe's Derivative is made (unique per
+   file, kind, input SHA-256 and parameters version) and its task queued.
+3. `process_derivative(file_id, kind)` (the body of tasks.process_derivative_task) claims its
+   Derivative with a conditional update (pending, or running with an expired lease) and a lease it
+   renews while reporting progress; runs the kind's work on a local copy with a time limit that grows
+   with the file (`tool_timeout`); stores the output and findings only if it still holds the claim
+   (otherwise its bytes are deleted); and updates the file's summary (`summarise`). The probe
+   decides the other kinds: PDF -> text, thumbnail; DOCX/PPTX -> text; audio -> audio rendition.
+4. Failures: a fault of the file or of the set-up (media_pipeline.errors.MediaError with
+   `transient` False: encrypted, corrupt, not audio, a missing tool) fails at once with its
+   Vietnamese reason; a passing one (a tool that timed out or crashed, an unexpected error) goes back
+   to pending and is retried after RETRY_SECONDS × 2^(attempts-1), up to MAX_ATTEMPTS runs. Nothing
+   is raised: one bad file never stops a batch, and the original is never written.
+5. `reap_expired_leases` returns derivatives whose worker died (lease expired) to pending and queues
+   them again; Hoclieu's `db_worker` runs it at start and every REAP_INTERVAL seconds.
+6. `retry_processing` puts a failed file's derivatives back in the queue (the admin's "Xử lí lại");
+   `reprocess` does it for a kind, failed files or a library (manage.py reprocess_media).
 """
 
 import logging
 import os
 import tempfile
+from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
+from django.db.models.signals import post_delete
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django_tasks import default_task_backend
 
 from media_pipeline import audio, detect, office, pdf
-from media_pipeline.errors import MediaError
+from media_pipeline.errors import MediaError, ToolFailed
 from media_pipeline.files import digest_fieldfile, local_path
 
 from .access import user_library_ids
 from .choices import Role
-from .models import MaterialFile
+from .models import Derivative, DerivativeKind, DerivativeStatus, MaterialFile, MaterialPage
+from .models.derivatives import params_version
 from .models.materials import ProcessingStatus
 
 logger = logging.getLogger("hoclieu.pipeline")
 
-# Fields filled by processing; cleared before each run so no result of an older file survives.
-DERIVED_FIELDS = {
-    "media_kind": "",
+LEASE_SECONDS = getattr(settings, "HOCLIEU_DERIVATIVE_LEASE_SECONDS", 300)
+MAX_ATTEMPTS = getattr(settings, "HOCLIEU_DERIVATIVE_MAX_ATTEMPTS", 3)
+RETRY_SECONDS = getattr(settings, "HOCLIEU_DERIVATIVE_RETRY_SECONDS", 30)
+# Progress is written (and the lease renewed) at most this often, in seconds.
+HEARTBEAT_SECONDS = 1.0
+
+# The kinds made after the probe, by the format it found (media_pipeline.detect).
+KINDS_AFTER_PROBE = {
+    detect.PDF: [DerivativeKind.TEXT, DerivativeKind.THUMBNAIL],
+    detect.DOCX: [DerivativeKind.TEXT],
+    detect.PPTX: [DerivativeKind.TEXT],
+}
+AUDIO_KINDS = [DerivativeKind.AUDIO_RENDITION]
+
+# Summary fields of MaterialFile copied from the probe (and the text, for slide counts).
+SUMMARY_FIELDS = {
     "page_count": None,
-    "full_text": "",
-    "page_texts": list,
     "duration_seconds": None,
     "audio_codec": "",
     "bit_rate": None,
@@ -54,8 +78,7 @@ DERIVED_FIELDS = {
     "channels": None,
     "chapters": list,
 }
-DERIVED_FILES = ("thumbnail", "stream_rendition")
-STATUS_FIELDS = ["processing_status", "processing_error", "processing_attempts", "processed_at"]
+STATUS_FIELDS = ["processing_status", "processing_error", "processing_attempts", "processed_at", "media_kind"]
 
 
 def file_changed(material_file):
@@ -69,11 +92,9 @@ def file_changed(material_file):
 
 
 def record_new_file(material_file):
-    """Set `file_size` (bytes), `sha256` and a pending status on an unsaved `material_file`.
-
-    Streams the content through the storage API (or the upload not yet stored) in 1 MiB chunks.
-    Does not save.
-    """
+    """Set `file_size` (bytes), `sha256`, a pending status and an empty summary on an unsaved
+    `material_file`. Streams the content through the storage API (or the upload not yet stored) in
+    1 MiB chunks. Does not save."""
     digest = digest_fieldfile(material_file.file)
     material_file.file_size = digest.size
     material_file.sha256 = digest.sha256
@@ -82,33 +103,467 @@ def record_new_file(material_file):
     material_file.processing_error = ""
     material_file.processing_attempts = 0
     material_file.processed_at = None
-
-
-def _enqueue(material_file_id):
-    from .tasks import process_material_file_task
-
-    process_material_file_task.enqueue(material_file_id)
+    for name, empty in SUMMARY_FIELDS.items():
+        setattr(material_file, name, empty() if callable(empty) else empty)
 
 
 def enqueue_processing(material_file_id):
-    """Queue processing of MaterialFile `material_file_id` once the current transaction commits.
+    """Start processing MaterialFile `material_file_id` once the current transaction commits.
 
     `robust=True`: a queue that cannot take the task is logged, it does not break the commit of the
-    other files of a batch; the file then stays pending and can be retried.
+    other files of a batch; the derivative then stays pending and the reaper queues it again.
     """
-    transaction.on_commit(partial(_enqueue, material_file_id), robust=True)
+    transaction.on_commit(partial(start_processing, material_file_id), robust=True)
+
+
+def enqueue_derivative(material_file_id, kind, run_after=None):
+    """Queue tasks.process_derivative_task for (`material_file_id`, `kind`), after `run_after` (a
+    datetime) when the task backend can defer; at once otherwise."""
+    from .tasks import process_derivative_task
+
+    task = process_derivative_task
+    if run_after is not None and default_task_backend.supports_defer:
+        task = task.using(run_after=run_after)
+    task.enqueue(material_file_id, str(kind))
+
+
+def ensure_derivative(material_file, kind):
+    """The Derivative of `kind` for `material_file`'s current bytes and parameters, made pending if
+    it does not exist (safe against a concurrent maker: the unique constraint decides)."""
+    key = {"material_file": material_file, "kind": kind, "input_sha256": material_file.sha256,
+           "params_version": params_version(kind)}
+    derivative = Derivative.objects.filter(**key).first()
+    if derivative is not None:
+        return derivative
+    try:
+        with transaction.atomic():
+            return Derivative.objects.create(**key)
+    except IntegrityError:
+        return Derivative.objects.get(**key)
+
+
+def start_processing(material_file_id):
+    """Delete the derivatives of older bytes of the file, make its probe's Derivative and queue it.
+
+    Returns the probe Derivative, or None when the file is gone or has no content yet.
+    """
+    material_file = MaterialFile.objects.filter(pk=material_file_id).first()
+    if material_file is None or not material_file.sha256:
+        return None
+    for stale in Derivative.objects.filter(material_file=material_file).exclude(
+        input_sha256=material_file.sha256
+    ):
+        stale.delete()
+    probe = ensure_derivative(material_file, DerivativeKind.PROBE)
+    if probe.status != DerivativeStatus.DONE:
+        enqueue_derivative(material_file.pk, DerivativeKind.PROBE)
+    else:
+        _plan_after_probe(material_file, probe)
+    return probe
+
+
+def process_material_file(material_file_id):
+    """Start the whole pipeline of MaterialFile `material_file_id`; return its summary status.
+
+    With a task backend that runs at once (tests), every derivative is made before this returns;
+    with the database backend the work is queued for the worker. None when the file does not exist.
+    """
+    if start_processing(material_file_id) is None:
+        return None
+    status = MaterialFile.objects.filter(pk=material_file_id).values_list("processing_status", flat=True)
+    return status.first()
+
+
+# --- one derivative -----------------------------------------------------------------------------
+
+
+def tool_timeout(material_file, seconds_of_media=None):
+    """Seconds an external tool may run on `material_file`: HOCLIEU_TOOL_TIMEOUT_BASE plus
+    HOCLIEU_TOOL_TIMEOUT_PER_MIB for each MiB of the file and HOCLIEU_TOOL_TIMEOUT_PER_MEDIA_SECOND
+    for each second of audio or video (`seconds_of_media`)."""
+    size_mib = (material_file.file_size or 0) / (1024 * 1024)
+    return (
+        settings.HOCLIEU_TOOL_TIMEOUT_BASE
+        + settings.HOCLIEU_TOOL_TIMEOUT_PER_MIB * size_mib
+        + settings.HOCLIEU_TOOL_TIMEOUT_PER_MEDIA_SECOND * float(seconds_of_media or 0)
+    )
+
+
+def claim(derivative):
+    """Claim `derivative` for this run: pending, or running with an expired lease, becomes running
+    with a new lease and one more attempt. Returns the attempt number (the claim's token) or None
+    when another run holds it or it is finished."""
+    now = timezone.now()
+    claimed = (
+        Derivative.objects.filter(pk=derivative.pk)
+        .filter(Q(status=DerivativeStatus.PENDING)
+                | Q(status=DerivativeStatus.RUNNING, lease_expires_at__lt=now))
+        .update(status=DerivativeStatus.RUNNING, attempts=F("attempts") + 1, progress=0,
+                lease_expires_at=now + timedelta(seconds=LEASE_SECONDS), next_attempt_at=None,
+                updated_at=now)
+    )
+    if not claimed:
+        return None
+    return Derivative.objects.filter(pk=derivative.pk).values_list("attempts", flat=True).first()
+
+
+def _held(derivative, token):
+    """The derivative as a QuerySet, only while the run with attempt number `token` holds it."""
+    return Derivative.objects.filter(pk=derivative.pk, status=DerivativeStatus.RUNNING, attempts=token)
+
+
+class Heartbeat:
+    """Callable given to the media tools as `progress(fraction)`: writes progress (0-100) and renews
+    the lease of the claimed derivative, at most every HEARTBEAT_SECONDS."""
+
+    def __init__(self, derivative, token):
+        self.derivative, self.token, self.last = derivative, token, 0.0
+
+    def __call__(self, fraction):
+        now = timezone.now()
+        if now.timestamp() - self.last < HEARTBEAT_SECONDS:
+            return
+        self.last = now.timestamp()
+        _held(self.derivative, self.token).update(
+            progress=max(0, min(99, int(fraction * 100))),
+            lease_expires_at=now + timedelta(seconds=LEASE_SECONDS), updated_at=now,
+        )
+
+
+def process_derivative(material_file_id, kind):
+    """Make the Derivative of `kind` for MaterialFile `material_file_id` (see the module doc).
+
+    Returns its status after this run ("done", "failed", "pending" when it will be retried or
+    another run holds it), or None when the file or its derivative no longer exists. Never raises
+    for a bad file. Messages are written in settings.LANGUAGE_CODE (Vietnamese).
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        material_file = MaterialFile.objects.filter(pk=material_file_id).first()
+        if material_file is None:
+            logger.info("material file %s is gone; nothing to process", material_file_id)
+            return None
+        derivative = Derivative.objects.filter(
+            material_file=material_file, kind=kind, input_sha256=material_file.sha256,
+            params_version=params_version(kind),
+        ).first()
+        if derivative is None:
+            return None
+        token = claim(derivative)
+        if token is None:
+            return Derivative.objects.filter(pk=derivative.pk).values_list("status", flat=True).first()
+        summarise(material_file.pk)
+        try:
+            with tempfile.TemporaryDirectory(prefix="hoclieu-pipeline-") as workdir:
+                metadata, output = _run(material_file, derivative, workdir, Heartbeat(derivative, token))
+                _finish(derivative, token, metadata, output)
+        except MediaError as error:
+            logger.info("material file %s %s failed: %s (%s)", material_file_id, kind, error, error.code)
+            _fail(derivative, token, error)
+        except Exception as error:  # a bug or a broken tool must not stop the batch either
+            logger.exception("material file %s %s: unexpected error", material_file_id, kind)
+            _fail(derivative, token, ToolFailed(
+                _("Lỗi không mong đợi khi xử lí tệp (%(error)s); báo cho quản trị viên.")
+                % {"error": type(error).__name__}))
+        derivative.refresh_from_db()
+        if derivative.kind == DerivativeKind.PROBE and derivative.status == DerivativeStatus.DONE:
+            _plan_after_probe(material_file, derivative)
+        summarise(material_file.pk)
+        return derivative.status
+
+
+def _plan_after_probe(material_file, probe):
+    fmt = probe.metadata.get("format")
+    kinds = AUDIO_KINDS if fmt in detect.AUDIO_FORMATS else KINDS_AFTER_PROBE.get(fmt, [])
+    for kind in kinds:
+        derivative = ensure_derivative(material_file, kind)
+        if derivative.status == DerivativeStatus.PENDING:
+            enqueue_derivative(material_file.pk, kind)
+
+
+def _run(material_file, derivative, workdir, heartbeat):
+    """The work of one kind on a local copy of the original: (metadata dict, (file name, File) or
+    None). Raises MediaError for a file that cannot be processed."""
+    name = material_file.file.name
+    stem = os.path.splitext(os.path.basename(name))[0]
+    kind = derivative.kind
+    with local_path(material_file.file) as path:
+        if kind == DerivativeKind.PROBE:
+            with open(path, "rb") as fileobj:
+                fmt = detect.detect(fileobj, name)
+            media_kind = detect.kind_of(fmt)
+            # Known from here on, even if a later kind fails (a truncated MP3 is still audio).
+            MaterialFile.objects.filter(pk=material_file.pk).update(media_kind=media_kind)
+            metadata = {"format": fmt, "media_kind": media_kind}
+            if fmt == detect.PDF:
+                document = pdf.open_pdf(path)
+                try:
+                    metadata["page_count"] = len(document)
+                finally:
+                    document.close()
+            elif fmt in detect.AUDIO_FORMATS:
+                info = audio.probe(path, ffprobe=settings.HOCLIEU_FFPROBE,
+                                   timeout=tool_timeout(material_file))
+                metadata.update(
+                    duration_seconds=info.duration, audio_codec=info.codec, bit_rate=info.bit_rate,
+                    sample_rate=info.sample_rate, channels=info.channels, chapters=info.chapters,
+                )
+            return metadata, None
+        probe = current_probe(material_file)
+        fmt = probe.metadata.get("format") if probe else None
+        if kind == DerivativeKind.TEXT:
+            if fmt == detect.PDF:
+                text = pdf.extract_text(path, progress=heartbeat)
+            elif fmt == detect.DOCX:
+                text = office.extract_docx(path)
+            else:
+                text = office.extract_pptx(path)
+            found = {"page_count": getattr(text, "page_count", None),
+                     "page_texts": getattr(text, "page_texts", []), "full_text": text.full_text}
+            return found, None
+        if kind == DerivativeKind.THUMBNAIL:
+            return {}, (f"{stem}.png", ContentFile(pdf.render_thumbnail(path)))
+        if kind == DerivativeKind.AUDIO_RENDITION:
+            rendition_path = os.path.join(workdir, f"{stem}.m4a")
+            info = audio.probe(path, ffprobe=settings.HOCLIEU_FFPROBE, timeout=tool_timeout(material_file))
+            result = audio.process_audio(
+                path, rendition_path, ffmpeg_cmd=settings.HOCLIEU_FFMPEG, ffprobe=settings.HOCLIEU_FFPROBE,
+                bitrate=settings.HOCLIEU_STREAM_BITRATE, loudness_lufs=settings.HOCLIEU_STREAM_LOUDNESS_LUFS,
+                timeout=tool_timeout(material_file, info.duration), progress=heartbeat, info=info,
+            )
+            output = (f"{stem}.m4a", File(open(rendition_path, "rb")))
+            return {"duration_seconds": round(result.duration, 3)}, output
+    raise ValueError(f"unknown derivative kind {kind!r}")
+
+
+def _finish(derivative, token, metadata, output):
+    """Store the output and findings if this run still holds the claim; else discard its bytes."""
+    stored_name = ""
+    if output is not None:
+        filename, content = output
+        try:
+            stored_name = derivative.output.storage.save(
+                derivative.output.field.generate_filename(derivative, filename), content
+            )
+        finally:
+            content.close()
+    previous = Derivative.objects.filter(pk=derivative.pk).values_list("output", flat=True).first() or ""
+    now = timezone.now()
+    finished = _held(derivative, token).update(
+        status=DerivativeStatus.DONE, progress=100, metadata=metadata, output=stored_name, error="",
+        error_code="", permanent=False, lease_expires_at=None, finished_at=now, updated_at=now,
+    )
+    if not finished:
+        if stored_name:
+            derivative.output.storage.delete(stored_name)
+        return
+    if previous and previous != stored_name:
+        derivative.output.storage.delete(previous)
+    # Older parameters versions of the same kind and bytes are superseded.
+    for superseded in Derivative.objects.filter(
+        material_file_id=derivative.material_file_id, kind=derivative.kind,
+        input_sha256=derivative.input_sha256,
+    ).exclude(pk=derivative.pk):
+        superseded.delete()
+
+
+def _fail(derivative, token, error):
+    """Record `error` (a MediaError): a passing one goes back to pending with a later retry while
+    attempts remain; any other fails the derivative, the reason kept for people."""
+    now = timezone.now()
+    retry = error.transient and token < MAX_ATTEMPTS
+    run_after = now + timedelta(seconds=RETRY_SECONDS * 2 ** (token - 1)) if retry else None
+    updated = _held(derivative, token).update(
+        status=DerivativeStatus.PENDING if retry else DerivativeStatus.FAILED,
+        error=str(error), error_code=error.code, permanent=not error.transient, lease_expires_at=None,
+        next_attempt_at=run_after, finished_at=None if retry else now, updated_at=now,
+    )
+    if updated and retry:
+        summarise(derivative.material_file_id)
+        enqueue_derivative(derivative.material_file_id, derivative.kind, run_after=run_after)
+
+
+# --- the file's summary -------------------------------------------------------------------------
+
+
+def current_derivatives(material_file):
+    """QuerySet of `material_file`'s derivatives for its current bytes and current parameters."""
+    q = Q()
+    for kind in DerivativeKind.values:
+        q |= Q(kind=kind, params_version=params_version(kind))
+    return Derivative.objects.filter(q, material_file=material_file, input_sha256=material_file.sha256)
+
+
+def current_probe(material_file):
+    """The finished probe Derivative of `material_file`'s current bytes, or None."""
+    return current_derivatives(material_file).filter(
+        kind=DerivativeKind.PROBE, status=DerivativeStatus.DONE
+    ).first()
+
+
+def summarise(material_file_id):
+    """Write MaterialFile `material_file_id`'s summary from its current derivatives: the aggregate
+    status (failed > running > pending > done), the first error (probe first), the most attempts of
+    any kind, the last finish time and the probe's findings (cleared when the file failed). Saved
+    with update_fields, so the search index hears of a file that is done."""
+    material_file = MaterialFile.objects.filter(pk=material_file_id).first()
+    if material_file is None:
+        return None
+    derivatives = {d.kind: d for d in current_derivatives(material_file)}
+    statuses = {d.status for d in derivatives.values()}
+    if not derivatives:
+        status = ProcessingStatus.PENDING
+    elif DerivativeStatus.FAILED in statuses:
+        status = ProcessingStatus.FAILED
+    elif DerivativeStatus.RUNNING in statuses:
+        status = ProcessingStatus.RUNNING
+    elif DerivativeStatus.PENDING in statuses:
+        status = ProcessingStatus.PENDING
+    else:
+        probe = derivatives.get(DerivativeKind.PROBE)
+        fmt = probe.metadata.get("format") if probe else None
+        expected = {DerivativeKind.PROBE, *(AUDIO_KINDS if fmt in detect.AUDIO_FORMATS
+                                           else KINDS_AFTER_PROBE.get(fmt, []))}
+        status = ProcessingStatus.DONE if expected <= set(derivatives) else ProcessingStatus.PENDING
+    order = list(DerivativeKind.values)
+    failed = sorted((d for d in derivatives.values() if d.status == DerivativeStatus.FAILED),
+                    key=lambda d: order.index(d.kind))
+    material_file.processing_status = status
+    material_file.processing_error = failed[0].error if failed else ""
+    material_file.processing_attempts = max((d.attempts for d in derivatives.values()), default=0)
+    finished = [d.finished_at for d in derivatives.values() if d.finished_at]
+    material_file.processed_at = max(finished) if finished else None
+    probe = derivatives.get(DerivativeKind.PROBE)
+    found = dict(probe.metadata) if probe is not None and probe.status == DerivativeStatus.DONE else {}
+    text = derivatives.get(DerivativeKind.TEXT)
+    if text is not None and text.status == DerivativeStatus.DONE and not found.get("page_count"):
+        found["page_count"] = text.metadata.get("page_count")
+    if "media_kind" in found:
+        material_file.media_kind = found["media_kind"]
+    for name, empty in SUMMARY_FIELDS.items():
+        value = found.get(name) if status != ProcessingStatus.FAILED else None
+        setattr(material_file, name, value if value is not None else (empty() if callable(empty) else empty))
+    if material_file.duration_seconds is not None:
+        material_file.duration_seconds = round(material_file.duration_seconds, 3)
+    material_file.save(update_fields=STATUS_FIELDS + list(SUMMARY_FIELDS))
+    if status == ProcessingStatus.DONE:
+        publish_waiting_materials(material_file)
+    return status
+
+
+def publish_waiting_materials(material_file):
+    """Publish the materials that wait for `material_file` to be processed (a batch import with
+    --publish: MaterialPage.publish_when_processed), each from its latest revision, as its owner.
+    A material whose file failed is never published this way: it waits for a retry or a new file."""
+    for page in MaterialPage.objects.filter(file=material_file, publish_when_processed=True):
+        MaterialPage.objects.filter(pk=page.pk).update(publish_when_processed=False)
+        revision = page.get_latest_revision()
+        if revision is not None:
+            revision.publish(user=page.owner)
+            logger.info("published material %s now that its file is processed", page.pk)
+
+
+# --- recovery, retry, reprocessing --------------------------------------------------------------
+
+
+def reap_expired_leases(now=None):
+    """Return to pending, and queue again, every derivative whose run's lease expired (its worker
+    died) and every pending one left unqueued for longer than a lease (a lost enqueue).
+
+    Returns the list of (material_file_id, kind) queued. Safe to run from several workers at once:
+    the update is conditional, and a derivative queued twice runs once (`claim`).
+    """
+    now = now or timezone.now()
+    stale = now - timedelta(seconds=LEASE_SECONDS)
+    requeued = []
+    expired = Derivative.objects.filter(status=DerivativeStatus.RUNNING, lease_expires_at__lt=now)
+    for derivative in expired:
+        reset = Derivative.objects.filter(
+            pk=derivative.pk, status=DerivativeStatus.RUNNING, lease_expires_at__lt=now
+        ).update(status=DerivativeStatus.PENDING, lease_expires_at=None, updated_at=now)
+        if reset:
+            requeued.append((derivative.material_file_id, derivative.kind))
+    forgotten = Derivative.objects.filter(status=DerivativeStatus.PENDING, updated_at__lt=stale).filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lt=now)
+    )
+    for derivative in forgotten:
+        Derivative.objects.filter(pk=derivative.pk).update(updated_at=now)
+        requeued.append((derivative.material_file_id, derivative.kind))
+    for material_file_id, kind in requeued:
+        logger.info("requeued %s of material file %s", kind, material_file_id)
+        summarise(material_file_id)
+        enqueue_derivative(material_file_id, kind)
+    return requeued
 
 
 def retry_processing(material_file):
-    """Put `material_file` back in the queue: status pending, error cleared, attempts kept.
-
-    Returns the file. Processing starts when the current transaction commits (at once in autocommit).
-    """
+    """Put `material_file`'s failed derivatives, and those a dead worker left running, back in the
+    queue (attempts kept), or start its pipeline when it has none. Returns the file. Queued when the
+    current transaction commits."""
+    now = timezone.now()
+    failed = list(current_derivatives(material_file).filter(
+        Q(status=DerivativeStatus.FAILED) | Q(status=DerivativeStatus.RUNNING, lease_expires_at__lt=now)
+    ))
+    for derivative in failed:
+        Derivative.objects.filter(pk=derivative.pk).update(
+            status=DerivativeStatus.PENDING, error="", error_code="", permanent=False, updated_at=now
+        )
     material_file.processing_status = ProcessingStatus.PENDING
     material_file.processing_error = ""
     material_file.save(update_fields=["processing_status", "processing_error"])
-    enqueue_processing(material_file.pk)
+    if failed:
+        for derivative in failed:
+            transaction.on_commit(partial(enqueue_derivative, material_file.pk, derivative.kind), robust=True)
+    else:
+        enqueue_processing(material_file.pk)
     return material_file
+
+
+def reprocess(material_files, kind=None, failed_only=False):
+    """Queue the work again for each of `material_files` (an iterable of MaterialFile): every kind,
+    or only `kind`; with `failed_only`, only what failed. Returns the number of derivatives queued.
+
+    A kind whose parameters changed gets a new Derivative (its current version); the old version's
+    output stays served until the new one is done, then is deleted (`_finish`).
+    """
+    queued = 0
+    for material_file in material_files:
+        if not material_file.sha256:
+            continue
+        probe = ensure_derivative(material_file, DerivativeKind.PROBE)
+        kinds = [kind] if kind else [DerivativeKind.PROBE, *_kinds_for(probe)]
+        for each in kinds:
+            derivative = ensure_derivative(material_file, each)
+            if failed_only and derivative.status != DerivativeStatus.FAILED:
+                continue
+            if derivative.status in (DerivativeStatus.DONE, DerivativeStatus.FAILED):
+                Derivative.objects.filter(pk=derivative.pk).update(
+                    status=DerivativeStatus.PENDING, error="", error_code="", permanent=False,
+                    updated_at=timezone.now(),
+                )
+            if derivative.status != DerivativeStatus.RUNNING:
+                enqueue_derivative(material_file.pk, each)
+                queued += 1
+        summarise(material_file.pk)
+    return queued
+
+
+def _kinds_for(probe):
+    fmt = probe.metadata.get("format") if probe.status == DerivativeStatus.DONE else None
+    return AUDIO_KINDS if fmt in detect.AUDIO_FORMATS else KINDS_AFTER_PROBE.get(fmt, [])
+
+
+def delete_output_after_commit(sender, instance, **kwargs):
+    """post_delete of Derivative: delete its stored output once the deletion is committed (nothing
+    is deleted if the transaction rolls back)."""
+    if instance.output:
+        storage, name = instance.output.storage, instance.output.name
+        transaction.on_commit(partial(storage.delete, name), robust=True)
+
+
+post_delete.connect(delete_output_after_commit, sender=Derivative, dispatch_uid="hoclieu_derivative_output")
+
+
+# --- who may follow and retry -------------------------------------------------------------------
 
 
 def file_library_ids(material_file):
@@ -143,118 +598,15 @@ def files_for_user(user):
     ).distinct()
 
 
-# --- processing ---------------------------------------------------------------------------------
+def stuck_files(queryset=None):
+    """MaterialFiles (of `queryset`, default all) with a derivative running past its lease or
+    pending past a lease without a scheduled retry: what a dead worker left behind."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=LEASE_SECONDS)
+    stuck = Derivative.objects.filter(
+        Q(status=DerivativeStatus.RUNNING, lease_expires_at__lt=now)
+        | Q(status=DerivativeStatus.PENDING, updated_at__lt=stale, next_attempt_at__isnull=True)
+    ).values("material_file_id")
+    base = queryset if queryset is not None else MaterialFile.objects.all()
+    return base.filter(pk__in=stuck)
 
-
-def process_material_file(material_file_id):
-    """Process MaterialFile `material_file_id` and record the outcome; return the status string.
-
-    Returns None when the file no longer exists. Never raises for a bad file (see module doc).
-    Messages are written in settings.LANGUAGE_CODE (Vietnamese) whoever triggered the run.
-    """
-    with translation.override(settings.LANGUAGE_CODE):
-        updated = MaterialFile.objects.filter(pk=material_file_id).update(
-            processing_status=ProcessingStatus.RUNNING,
-            processing_attempts=F("processing_attempts") + 1,
-        )
-        if not updated:
-            logger.info("material file %s is gone; nothing to process", material_file_id)
-            return None
-        material_file = MaterialFile.objects.get(pk=material_file_id)
-        sha256 = material_file.sha256
-        try:
-            with tempfile.TemporaryDirectory(prefix="hoclieu-pipeline-") as workdir:
-                results, files = _run(material_file, workdir)
-                if _replaced_meanwhile(material_file_id, sha256):
-                    for _name, content in files.values():
-                        content.close()
-                    return ProcessingStatus.PENDING
-                _store(material_file, results, files, ProcessingStatus.DONE, "")
-        except MediaError as error:
-            logger.info("material file %s failed: %s (%s)", material_file_id, error, error.code)
-            _fail(material_file_id, sha256, str(error))
-        except Exception as error:  # a bug or a broken tool must not stop the batch either
-            logger.exception("material file %s: unexpected error", material_file_id)
-            _fail(material_file_id, sha256,
-                  _("Lỗi không mong đợi khi xử lí tệp (%(error)s); báo cho quản trị viên.")
-                  % {"error": type(error).__name__})
-        return MaterialFile.objects.filter(pk=material_file_id).values_list(
-            "processing_status", flat=True).first()
-
-
-def _replaced_meanwhile(material_file_id, sha256):
-    """True when a new original was saved during this run (its own task will process it)."""
-    current = MaterialFile.objects.filter(pk=material_file_id).values_list("sha256", flat=True).first()
-    return current != sha256
-
-
-def _run(material_file, workdir):
-    """Run media_pipeline on the file; return (field values, {file field: (name, File)})."""
-    name = material_file.file.name
-    stem = os.path.splitext(os.path.basename(name))[0]
-    with local_path(material_file.file) as path:
-        with open(path, "rb") as fileobj:
-            fmt = detect.detect(fileobj, name)
-        kind = detect.kind_of(fmt)
-        # Known from here on, even if the rest fails (a truncated MP3 is still audio).
-        MaterialFile.objects.filter(pk=material_file.pk).update(media_kind=kind)
-        results = {"media_kind": kind}
-        files = {}
-        if fmt == detect.PDF:
-            text = pdf.extract_text(path)
-            results.update(page_count=text.page_count, page_texts=text.page_texts, full_text=text.full_text)
-            files["thumbnail"] = (f"{stem}.png", ContentFile(pdf.render_thumbnail(path)))
-        elif fmt == detect.DOCX:
-            text = office.extract_docx(path)
-            results.update(full_text=text.full_text)
-        elif fmt == detect.PPTX:
-            text = office.extract_pptx(path)
-            results.update(page_count=text.page_count, page_texts=text.page_texts, full_text=text.full_text)
-        else:
-            rendition_path = os.path.join(workdir, f"{stem}.m4a")
-            result = audio.process_audio(
-                path, rendition_path,
-                ffmpeg_cmd=settings.HOCLIEU_FFMPEG, ffprobe=settings.HOCLIEU_FFPROBE,
-                bitrate=settings.HOCLIEU_STREAM_BITRATE, loudness_lufs=settings.HOCLIEU_STREAM_LOUDNESS_LUFS,
-            )
-            results.update(
-                duration_seconds=round(result.duration, 3),
-                audio_codec=result.info.codec,
-                bit_rate=result.info.bit_rate,
-                sample_rate=result.info.sample_rate,
-                channels=result.info.channels,
-                chapters=result.info.chapters,
-            )
-            files["stream_rendition"] = (f"{stem}.m4a", File(open(rendition_path, "rb")))
-    return results, files
-
-
-def _store(material_file, results, files, status, error):
-    """Replace derived fields and files of `material_file` by `results`/`files`, set the status."""
-    update_fields = list(STATUS_FIELDS)
-    for field_name, empty in DERIVED_FIELDS.items():
-        setattr(material_file, field_name, results.get(field_name, empty() if callable(empty) else empty))
-        update_fields.append(field_name)
-    for field_name in DERIVED_FILES:
-        fieldfile = getattr(material_file, field_name)
-        if fieldfile:
-            fieldfile.delete(save=False)
-        if field_name in files:
-            filename, content = files[field_name]
-            try:
-                fieldfile.save(filename, content, save=False)
-            finally:
-                content.close()
-        update_fields.append(field_name)
-    material_file.processing_status = status
-    material_file.processing_error = error
-    material_file.processed_at = timezone.now()
-    material_file.save(update_fields=update_fields)
-
-
-def _fail(material_file_id, sha256, message):
-    """Record a failure: derived data of the file cleared, the reason kept, the original untouched."""
-    material_file = MaterialFile.objects.filter(pk=material_file_id).first()
-    if material_file is None or material_file.sha256 != sha256:
-        return
-    _store(material_file, {"media_kind": material_file.media_kind}, {}, ProcessingStatus.FAILED, message)

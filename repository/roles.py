@@ -73,8 +73,7 @@ def setup_library(library, title=None):
         index.save_revision().publish()
     collection = _library_collection(library)
     for role in Role:
-        group, _ = Group.objects.get_or_create(name=f"{library.code} – {role.label}")
-        LibraryRoleGroup.objects.get_or_create(library=library, role=role, defaults={"group": group})
+        group = _role_group(library, role)
         if role != Role.STUDENT:
             _grant_admin_access(group)
         wanted = DOCUMENT_PERMISSIONS_BY_ROLE[role]
@@ -91,6 +90,17 @@ def setup_library(library, title=None):
             )
     ensure_review_workflow()
     return index
+
+
+def _role_group(library, role):
+    """The Group bound to `role` in `library` by LibraryRoleGroup, whatever it is called now; on
+    first set-up, the group named "<code> – <role>" (created if need be) is bound."""
+    binding = LibraryRoleGroup.objects.filter(library=library, role=role).select_related("group").first()
+    if binding is not None:
+        return binding.group
+    group, _ = Group.objects.get_or_create(name=f"{library.code} – {role.label}")
+    LibraryRoleGroup.objects.create(library=library, role=role, group=group)
+    return group
 
 
 def _library_collection(library):
@@ -112,9 +122,15 @@ def create_subject_group(library, name, subjects, leader=None, members=()):
     """Create (or update) subject group `name` of `library` for `subjects` (Subject codes).
 
     Members are added to the group's own Wagtail group and to the library's reviewer role, so they
-    can open the admin and act on review tasks. Returns the SubjectGroup.
+    can open the admin and act on review tasks. An existing subject group keeps its Wagtail group,
+    whatever that group is called now; a new one gets the group "<code> – Tổ <name>". Returns the
+    SubjectGroup.
     """
-    group, _ = Group.objects.get_or_create(name=f"{library.code} – Tổ {name}")
+    existing = SubjectGroup.objects.filter(library=library, name=name).select_related("group").first()
+    if existing is not None:
+        group = existing.group
+    else:
+        group, _ = Group.objects.get_or_create(name=f"{library.code} – Tổ {name}")
     _grant_admin_access(group)
     subject_group, _ = SubjectGroup.objects.update_or_create(
         library=library, name=name, defaults={"subjects": list(subjects), "group": group, "leader": leader}

@@ -28,15 +28,21 @@ def enqueue_material_file_processing(sender, instance, raw=False, **kwargs):
 
 
 def register_signal_handlers():
-    """Connect the receivers: media pipeline on upload, review notifications on submission.
+    """Connect the receivers: media pipeline on upload, review notifications on submission, approved
+    files kept immutable and their approvals recorded (repository.versions).
 
     The search index keeps itself current through haystack's signal processor
     (repository.search.signals, named in settings.HAYSTACK_SIGNAL_PROCESSOR).
     """
     from .models import MaterialFile
+    from .moves import register_move_handlers
     from .review import register_signal_handlers as register_review_signal_handlers
+    from .versions import register_signal_handlers as register_version_signal_handlers
 
     register_review_signal_handlers()
+    # Before the pipeline's pre_save: an approved file's bytes never change in place (repository.versions).
+    register_version_signal_handlers()
+    register_move_handlers()
 
     pre_save.connect(
         record_material_file_upload, sender=MaterialFile, dispatch_uid="hoclieu_material_file_pre_save"

@@ -2,14 +2,15 @@
 
 from django_tasks import task
 
+from .pipeline import process_derivative
+
 
 @task()
-def process_material_file_task(material_file_id):
-    """Run the media pipeline on MaterialFile `material_file_id` (see repository.pipeline).
+def process_derivative_task(material_file_id, kind):
+    """Make the Derivative of `kind` (a DerivativeKind value) for MaterialFile `material_file_id`
+    (see repository.pipeline.process_derivative).
 
-    Returns the resulting processing status ("done", "failed"; "pending" when a newer original
-    arrived meanwhile; None when the file was deleted).
+    Returns the derivative's status after this run ("done", "failed", "pending" when it will be
+    retried or another run holds it), or None when the file or the derivative no longer exists.
     """
-    from .pipeline import process_material_file
-
-    return process_material_file(material_file_id)
+    return process_derivative(material_file_id, kind)

@@ -186,6 +186,19 @@ HOCLIEU_FFPROBE = os.environ.get("HOCLIEU_FFPROBE", "ffprobe")
 # Streaming rendition of audio: AAC, mono, 64 kb/s, loudness-normalised (EBU R128).
 HOCLIEU_STREAM_BITRATE = "64k"
 HOCLIEU_STREAM_LOUDNESS_LUFS = -16.0
+# Time limits of external tools, in seconds: a base, plus per MiB of the file, plus per second of
+# audio or video (repository.pipeline.tool_timeout).
+HOCLIEU_TOOL_TIMEOUT_BASE = float(os.environ.get("HOCLIEU_TOOL_TIMEOUT_BASE", 60))
+HOCLIEU_TOOL_TIMEOUT_PER_MIB = float(os.environ.get("HOCLIEU_TOOL_TIMEOUT_PER_MIB", 2))
+HOCLIEU_TOOL_TIMEOUT_PER_MEDIA_SECOND = float(os.environ.get("HOCLIEU_TOOL_TIMEOUT_PER_MEDIA_SECOND", 1))
+# Derivative runs (repository.pipeline): a claimed run holds a lease it renews while it works; a
+# lease that expires (the worker died) is returned to pending by the reaper, which the worker runs
+# at start and every HOCLIEU_REAP_INTERVAL seconds. A passing failure is retried after
+# HOCLIEU_DERIVATIVE_RETRY_SECONDS × 2^(attempts-1), up to HOCLIEU_DERIVATIVE_MAX_ATTEMPTS runs.
+HOCLIEU_DERIVATIVE_LEASE_SECONDS = int(os.environ.get("HOCLIEU_DERIVATIVE_LEASE_SECONDS", 300))
+HOCLIEU_DERIVATIVE_MAX_ATTEMPTS = int(os.environ.get("HOCLIEU_DERIVATIVE_MAX_ATTEMPTS", 3))
+HOCLIEU_DERIVATIVE_RETRY_SECONDS = int(os.environ.get("HOCLIEU_DERIVATIVE_RETRY_SECONDS", 30))
+HOCLIEU_REAP_INTERVAL = int(os.environ.get("HOCLIEU_REAP_INTERVAL", 60))
 # Speech model (faster-whisper, CTranslate2 format): a directory; empty = transcription off.
 HOCLIEU_WHISPER_MODEL_PATH = os.environ.get("HOCLIEU_WHISPER_MODEL_PATH", "")
 

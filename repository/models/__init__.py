@@ -1,10 +1,14 @@
 """Facade over the domain models; import them from here (``from repository.models import Library``)."""
 
+from .derivatives import Derivative, DerivativeKind, DerivativeStatus
 from .libraries import Library, LibraryIndexPage, LibraryNetwork, LibraryRoleGroup, SubjectGroup
 from .materials import MaterialFile, MaterialPage, MaterialPageTag, ProcessingStatus
 from .workflows import SubjectGroupReviewTask
 
 __all__ = [
+    "Derivative",
+    "DerivativeKind",
+    "DerivativeStatus",
     "Library",
     "LibraryIndexPage",
     "LibraryNetwork",

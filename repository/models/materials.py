@@ -22,6 +22,7 @@ from ..choices import (
     TextbookSeries,
 )
 from ..page_forms import MaterialPageForm
+from .derivatives import current_derivative
 from .libraries import Library
 
 
@@ -33,11 +34,14 @@ class ProcessingStatus(models.TextChoices):
 
 
 class MaterialFile(AbstractDocument):
-    """A material's stored file (Wagtail's document model for Hoclieu) and its derivatives.
+    """A material's stored original (Wagtail's document model for Hoclieu).
 
-    The original is never altered. The media pipeline (repository.tasks) fills the derivative
-    fields and the processing status; a failure keeps the original and records the reason in
-    `processing_error`, so the owner and the librarian see it and can retry.
+    The original is never altered. What the media pipeline makes of it lives in its Derivatives
+    (repository.models.derivatives), one per kind of work; this row keeps a summary for listings,
+    the player and MARC: the aggregate processing status of the current derivatives, and the probe's
+    findings (kind, page count, duration, audio format, chapters). Extracted text, the thumbnail and
+    the audio rendition are read from the derivatives (`full_text`, `page_texts`, `thumbnail`,
+    `stream_rendition`), so they never load with a document listing.
     """
 
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True, editable=False, db_index=True)
@@ -53,15 +57,8 @@ class MaterialFile(AbstractDocument):
     processing_attempts = models.PositiveIntegerField(_("số lần xử lí"), default=0, editable=False)
     processed_at = models.DateTimeField(_("xử lí lúc"), null=True, blank=True, editable=False)
 
-    # Documents
+    # Summary of the probe (copied from the probe derivative)
     page_count = models.PositiveIntegerField(_("số trang"), null=True, blank=True, editable=False)
-    full_text = models.TextField(_("văn bản trích xuất"), blank=True, editable=False)
-    page_texts = models.JSONField(_("văn bản từng trang"), default=list, blank=True, editable=False)
-    thumbnail = models.FileField(
-        _("ảnh bìa"), upload_to="derivatives/thumbnails", blank=True, editable=False
-    )
-
-    # Audio
     duration_seconds = models.FloatField(_("thời lượng (giây)"), null=True, blank=True, editable=False)
     audio_codec = models.CharField(_("mã hoá âm thanh"), max_length=32, blank=True, editable=False)
     bit_rate = models.PositiveIntegerField(_("tốc độ bit (b/s)"), null=True, blank=True, editable=False)
@@ -70,9 +67,6 @@ class MaterialFile(AbstractDocument):
     chapters = models.JSONField(
         _("chương"), default=list, blank=True, editable=False,
         help_text=_("Danh sách {title, start, end} theo giây."),
-    )
-    stream_rendition = models.FileField(
-        _("bản phát trực tuyến"), upload_to="derivatives/streams", blank=True, editable=False
     )
 
     admin_form_fields = Document.admin_form_fields
@@ -89,6 +83,44 @@ class MaterialFile(AbstractDocument):
     @property
     def processing_failed(self):
         return self.processing_status == ProcessingStatus.FAILED
+
+    def current_derivative(self, kind):
+        """The finished Derivative of `kind` for this file's current bytes and the current parameters
+        (repository.pipeline.params_version), or None. Cached on the instance."""
+        cache = self.__dict__.setdefault("_hoclieu_derivatives", {})
+        if kind not in cache:
+            cache[kind] = current_derivative(self, kind)
+        return cache[kind]
+
+    def _derivative_text(self):
+        derivative = self.current_derivative("text")
+        return derivative.metadata if derivative is not None else {}
+
+    @property
+    def full_text(self):
+        """Extracted text of the whole file (str; pages separated by a form feed); "" until done."""
+        return self._derivative_text().get("full_text", "")
+
+    @property
+    def page_texts(self):
+        """Extracted text page by page (list of str; PDF pages, PPTX slides); [] until done."""
+        return self._derivative_text().get("page_texts", [])
+
+    @property
+    def thumbnail(self):
+        """The first-page thumbnail (a FieldFile, PNG) or None."""
+        derivative = self.current_derivative("thumbnail")
+        return derivative.output if derivative is not None and derivative.output else None
+
+    @property
+    def stream_rendition(self):
+        """The audio rendition for streaming (a FieldFile, AAC in MP4) or None."""
+        derivative = self.current_derivative("audio_rendition")
+        return derivative.output if derivative is not None and derivative.output else None
+
+    def refresh_from_db(self, *args, **kwargs):
+        self.__dict__.pop("_hoclieu_derivatives", None)
+        return super().refresh_from_db(*args, **kwargs)
 
 
 class MaterialPageTag(TaggedItemBase):
@@ -154,6 +186,10 @@ class MaterialPage(Page):
     library = models.ForeignKey(
         "repository.Library", verbose_name=_("thư viện"), null=True, blank=True, editable=False,
         on_delete=models.PROTECT, related_name="materials",
+    )
+    publish_when_processed = models.BooleanField(
+        _("xuất bản khi xử lí xong"), default=False, editable=False,
+        help_text=_("Nhập hàng loạt với --publish: xuất bản khi tệp xử lí xong; tệp lỗi thì chờ."),
     )
 
     content_panels = Page.content_panels + [

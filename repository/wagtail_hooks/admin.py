@@ -92,6 +92,12 @@ class NoGroupPermissionsMixin:
         return Permission.objects.none()
 
 
+# What binds a library's data are keys (Library.collection, LibraryRoleGroup, SubjectGroup.library),
+# not names; its code, which names its groups and its index page's address when they are made and
+# which people and `import_materials --library` use, stays as created so that those keep matching.
+FIXED_CODE_HELP = _("Mã thư viện không đổi sau khi tạo; tên thư viện thì đổi được.")
+
+
 class LibraryViewSet(NoGroupPermissionsMixin, ModelViewSet):
     """Libraries; creating one also sets it up (index page, collection, role groups).
     Deleting is not offered: a library's pages and files protect it."""
@@ -106,6 +112,20 @@ class LibraryViewSet(NoGroupPermissionsMixin, ModelViewSet):
     search_fields = ["name", "code", "district", "province"]
     search_backend_name = None  # plain QuerySet search: these models are not in a search index
     copy_view_enabled = False
+
+    def get_form_class(self, for_update=False):
+        """The create form; on edit, the same form with `code` shown but not changeable."""
+        form_class = super().get_form_class(for_update=for_update)
+        if not for_update:
+            return form_class
+
+        class LibraryEditForm(form_class):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                self.fields["code"].disabled = True
+                self.fields["code"].help_text = FIXED_CODE_HELP
+
+        return LibraryEditForm
 
 
 class LibraryNetworkViewSet(NoGroupPermissionsMixin, ModelViewSet):

@@ -9,6 +9,7 @@ URLs (namespace `hoclieu_pipeline`, under the admin, so Wagtail's admin login ap
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import include, path, reverse
@@ -18,14 +19,15 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.site_summary import SummaryItem
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views.generic.base import BaseListingView
 
 from ..models import MaterialFile
 from ..models.materials import ProcessingStatus
-from ..pipeline import files_for_user, retry_processing, user_can_retry_processing
+from ..pipeline import files_for_user, retry_processing, stuck_files, user_can_retry_processing
 
-RETRYABLE = (ProcessingStatus.FAILED, ProcessingStatus.PENDING)
+RETRYABLE = (ProcessingStatus.FAILED, ProcessingStatus.PENDING, ProcessingStatus.RUNNING)
 
 
 class FileTitleColumn(Column):
@@ -73,7 +75,10 @@ class FailedFilesView(BaseListingView):
     ]
 
     def get_base_queryset(self):
-        return files_for_user(self.request.user).filter(processing_status=ProcessingStatus.FAILED)
+        """Failed files, and files a dead worker left running or waiting (repository.pipeline.stuck_files)."""
+        files = files_for_user(self.request.user)
+        stuck = stuck_files(files).values("pk")
+        return files.filter(Q(processing_status=ProcessingStatus.FAILED) | Q(pk__in=stuck))
 
     def order_queryset(self, queryset):
         return queryset.order_by("-processed_at", "-pk")
@@ -128,3 +133,28 @@ def register_failed_files_menu_item():
         _("Tệp xử lí lỗi"), reverse("hoclieu_pipeline:failed_files"),
         name="failed-files", icon_name="warning", order=410,
     )
+
+
+class ProcessingSummaryItem(SummaryItem):
+    """Dashboard summary: how many of the files the user follows (files_for_user) failed, and how
+    many wait for the worker. Shown to librarians, uploaders and superusers with any file."""
+
+    order = 450
+    template_name = "repository/admin/site_summary_processing.html"
+
+    def get_context_data(self, parent_context):
+        files = files_for_user(self.request.user)
+        return {
+            "failed": files.filter(processing_status=ProcessingStatus.FAILED).count(),
+            "waiting": files.filter(
+                processing_status__in=[ProcessingStatus.PENDING, ProcessingStatus.RUNNING]
+            ).count(),
+        }
+
+    def is_shown(self):
+        return files_for_user(self.request.user).exists()
+
+
+@hooks.register("construct_homepage_summary_items")
+def add_processing_summary(request, items):
+    items.append(ProcessingSummaryItem(request))

@@ -24,16 +24,24 @@ def batch(tmp_path, fixture_path):
     return tmp_path
 
 
-def run(*args):
+def run(*args, expect_failure=False):
+    """Run import_materials; return its standard output. It must exit non-zero exactly when
+    `expect_failure` (a file skipped or failed in processing)."""
     out, err = StringIO(), StringIO()
-    call_command("import_materials", *map(str, args), stdout=out, stderr=err)
+    try:
+        call_command("import_materials", *map(str, args), stdout=out, stderr=err)
+    except CommandError as error:
+        assert expect_failure, (str(error), out.getvalue())
+        assert error.returncode == 1
+        return out.getvalue() + str(error)
+    assert not expect_failure, out.getvalue()
     return out.getvalue()
 
 
 def test_import_publishes_good_files_and_reports_bad_ones(school, batch, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         output = run(batch, "--library", "THCS-ND", "--type", "digitised", "--subject", "lich-su",
-                     "--grade", "7", "--publish", "--user", "thuvien")
+                     "--grade", "7", "--publish", "--user", "thuvien", expect_failure=True)
     pages = MaterialPage.objects.filter(library=school["a"])
     assert pages.count() == 4
     assert all(p.live for p in pages)
@@ -51,7 +59,7 @@ def test_import_publishes_good_files_and_reports_bad_ones(school, batch, django_
 
 def test_import_without_publish_waits_for_review(school, batch):
     run(batch / "scotus-transcript-p1.pdf", "--library", "THCS-ND", "--type", "lesson_plan",
-        "--subject", "toan", "--user", "gv_toan")
+        "--subject", "toan", "--user", "gv_toan", "--no-wait")
     page = MaterialPage.objects.get(library=school["a"])
     assert not page.live
     state = WorkflowState.objects.for_instance(page).get()
@@ -59,12 +67,33 @@ def test_import_without_publish_waits_for_review(school, batch):
 
 
 def test_second_import_skips_duplicates(school, batch):
-    run(batch / "test.docx", "--library", "THCS-ND", "--type", "lesson_plan", "--publish")
-    output = run(batch / "test.docx", "--library", "THCS-ND", "--type", "lesson_plan", "--publish")
+    run(batch / "test.docx", "--library", "THCS-ND", "--type", "lesson_plan", "--publish", "--no-wait")
+    output = run(batch / "test.docx", "--library", "THCS-ND", "--type", "lesson_plan", "--publish",
+                 "--no-wait", expect_failure=True)
     assert MaterialPage.objects.filter(library=school["a"]).count() == 1
     assert "Trùng nội dung" in output
 
 
 def test_unknown_library_is_a_clear_error(school, batch):
     with pytest.raises(CommandError, match="NOPE"):
-        run(batch, "--library", "NOPE", "--type", "digitised")
+        call_command("import_materials", str(batch), "--library", "NOPE", "--type", "digitised",
+                     stdout=StringIO(), stderr=StringIO())
+
+
+def test_an_unexpected_error_on_one_file_is_reported_and_the_batch_goes_on(school, batch, monkeypatch):
+    from django.db import OperationalError
+
+    from repository import importing
+
+    real = importing.import_file
+
+    def flaky(path, *args, **kwargs):
+        if path.name == "test.docx":
+            raise OperationalError("database is locked")
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(importing, "import_file", flaky)
+    output = run(batch / "test.docx", batch / "scotus-transcript-p1.pdf", "--library", "THCS-ND",
+                 "--type", "lesson_plan", "--no-wait", expect_failure=True)
+    assert "BỎ QUA" in output and "test.docx" in output and "database is locked" in output
+    assert MaterialPage.objects.filter(library=school["a"]).count() == 1

@@ -3,11 +3,11 @@
 import io
 
 import pytest
-from django.core.files.base import ContentFile
 from django.urls import reverse
 from PIL import Image
 
-from repository.models import ProcessingStatus
+from repository.models import DerivativeKind, ProcessingStatus
+from tests.helpers import drop_derivative, set_derivative
 
 AUDIO = "audio/sach_noi_espeak_vi.mp3"
 RENDITION = "audio/chapters_test.m4b"
@@ -26,14 +26,12 @@ def body(response):
 
 def without_rendition(page):
     """Drop any rendition the media pipeline may have made, so the view must fall back to the original."""
-    page.file.stream_rendition = ""
-    page.file.save(update_fields=["stream_rendition"])
+    drop_derivative(page.file, DerivativeKind.AUDIO_RENDITION)
     return page
 
 
 def with_thumbnail(page):
-    page.file.thumbnail.save("thumb.png", ContentFile(png_bytes()), save=False)
-    page.file.save(update_fields=["thumbnail"])
+    set_derivative(page.file, DerivativeKind.THUMBNAIL, png_bytes(), "thumb.png")
     return page
 
 
@@ -85,8 +83,7 @@ def test_stream_falls_back_to_the_original_with_ranges(client, make_material, fi
 def test_stream_prefers_the_rendition(client, make_material, fixture_path):
     page = make_material(AUDIO, material_type="audiobook")
     rendition = fixture_path(RENDITION).read_bytes()
-    page.file.stream_rendition.save("stream.m4a", ContentFile(rendition), save=False)
-    page.file.save(update_fields=["stream_rendition"])
+    set_derivative(page.file, DerivativeKind.AUDIO_RENDITION, rendition, "stream.m4a")
 
     response = client.get(stream_url(page), headers={"Range": "bytes=0-4095"})
     assert response.status_code == 206
@@ -113,8 +110,7 @@ def test_thumbnail_served_and_404_without_one(client, make_material):
     assert response["Content-Type"] == "image/png"
     assert body(response) == page.file.thumbnail.open("rb").read()
 
-    page.file.thumbnail = ""
-    page.file.save(update_fields=["thumbnail"])
+    drop_derivative(page.file, DerivativeKind.THUMBNAIL)
     assert client.get(thumbnail_url(page)).status_code == 404
 
 

@@ -12,9 +12,10 @@ from django.test import RequestFactory
 from django.urls import reverse
 from moto.server import ThreadedMotoServer
 
-from repository.models import MaterialFile
+from repository.models import DerivativeKind, MaterialFile
 from repository.storage import PrivateMediaStorage
 from repository.streaming import S3StoredFile, StoredFile, ranged_file_response
+from tests.helpers import drop_derivative
 
 BUCKET = "hoclieu-test-media"
 CREDENTIALS = {"access_key": "testing", "secret_key": "testing", "region_name": "us-east-1"}
@@ -144,8 +145,7 @@ def test_stream_view_serves_from_s3_with_access_check(client, settings, s3_endpo
         },
     }
     page = make_material(AUDIO, material_type="audiobook", access_level="school")
-    page.file.stream_rendition = ""
-    page.file.save(update_fields=["stream_rendition"])
+    drop_derivative(page.file, DerivativeKind.AUDIO_RENDITION)
     assert isinstance(page.file.file.storage._wrapped, PrivateMediaStorage)
     data = fixture_path(AUDIO).read_bytes()
     url = reverse("material_stream", kwargs={"page_id": page.pk})

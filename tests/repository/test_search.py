@@ -9,11 +9,12 @@ from django.urls import reverse
 from haystack import connections
 
 from repository.choices import AccessLevel
-from repository.models import MaterialPage, ProcessingStatus
+from repository.models import DerivativeKind, MaterialPage, ProcessingStatus
 from repository.search.backend import IndexLockedError
 from repository.search.indexing import rebuild_search_index, update_search_index
 from repository.search.query import search_materials
 from repository.search.text import fold_vietnamese, highlight_snippet
+from tests.helpers import set_derivative
 
 pytestmark = pytest.mark.django_db
 
@@ -199,7 +200,8 @@ def test_extracted_text_searchable_once_processing_is_done(school, material, com
     page = material(title="Quang hợp")
     material_file = page.file
     assert found(AnonymousUser(), "diep luc cay xanh") == set()
-    material_file.full_text = "Diệp lục giúp cây xanh hấp thụ ánh sáng mặt trời."
+    set_derivative(material_file, DerivativeKind.TEXT,
+                   metadata={"full_text": "Diệp lục giúp cây xanh hấp thụ ánh sáng mặt trời."})
     material_file.processing_status = ProcessingStatus.DONE
     with committed():
         material_file.save()

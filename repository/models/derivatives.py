@@ -1,0 +1,131 @@
+"""Derivatives: what the media pipeline makes of one stored original, one record per kind of work.
+
+A Derivative is unique per (file, kind, input SHA-256, parameters version): the same bytes processed
+with the same parameters are never processed twice, a new original (new SHA-256) or new parameters
+(e.g. a new loudness target, which changes the audio rendition's parameters version) make a new
+record of that kind only. The run that makes it claims it with a conditional update and holds a
+lease (`lease_expires_at`) it renews while working; a lease left to expire by a worker that died is
+returned to pending by the reaper (repository.pipeline.reap_expired_leases).
+"""
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from media_pipeline import pdf
+
+
+class DerivativeKind(models.TextChoices):
+    """Kinds of work on an original (DESIGN.md "media pipeline")."""
+
+    PROBE = "probe", _("Nhận dạng tệp")
+    TEXT = "text", _("Văn bản từng trang")
+    THUMBNAIL = "thumbnail", _("Ảnh bìa")
+    AUDIO_RENDITION = "audio_rendition", _("Bản âm thanh phát trực tuyến")
+
+
+# Bumped when the code that makes a kind changes its output; a change of the settings that shape the
+# output (kind_parameters) changes the parameters version by itself.
+CODE_VERSIONS = {
+    DerivativeKind.PROBE: 1,
+    DerivativeKind.TEXT: 1,
+    DerivativeKind.THUMBNAIL: 1,
+    DerivativeKind.AUDIO_RENDITION: 1,
+}
+
+
+def kind_parameters(kind):
+    """The settings that shape the output of `kind` (a dict of JSON values)."""
+    if kind == DerivativeKind.THUMBNAIL:
+        return {"width": pdf.THUMBNAIL_WIDTH}
+    if kind == DerivativeKind.AUDIO_RENDITION:
+        return {"bitrate": settings.HOCLIEU_STREAM_BITRATE, "lufs": settings.HOCLIEU_STREAM_LOUDNESS_LUFS}
+    return {}
+
+
+def params_version(kind):
+    """The parameters version of `kind` now: "<code version>-<8 hex digits of the parameters' SHA-1>",
+    e.g. "1-3f2a9c1e". A new loudness target gives the audio rendition a new version, and only it."""
+    digest = hashlib.sha1(json.dumps(kind_parameters(kind), sort_keys=True).encode()).hexdigest()[:8]
+    return f"{CODE_VERSIONS[kind]}-{digest}"
+
+
+class DerivativeStatus(models.TextChoices):
+    PENDING = "pending", _("Đang chờ xử lí")
+    RUNNING = "running", _("Đang xử lí")
+    DONE = "done", _("Đã xử lí")
+    FAILED = "failed", _("Xử lí lỗi")
+
+
+def derivative_upload_to(instance, filename):
+    """Storage path of a derivative's output: derivatives/thumbnails/… or derivatives/streams/…"""
+    folder = {DerivativeKind.THUMBNAIL: "thumbnails", DerivativeKind.AUDIO_RENDITION: "streams"}.get(
+        instance.kind, instance.kind
+    )
+    return f"derivatives/{folder}/{filename}"
+
+
+class Derivative(models.Model):
+    """One kind of work on one original: its state, its stored output and what it found.
+
+    `metadata` holds the kind's findings: probe {"media_kind", "format", "page_count",
+    "duration_seconds", "audio_codec", "bit_rate", "sample_rate", "channels", "chapters"}; text
+    {"page_count", "page_texts", "full_text"}; audio rendition {"duration_seconds", ...}.
+    `progress` is 0-100; `attempts` counts claimed runs; `permanent` marks a failure that retrying
+    cannot mend (the file's fault), as opposed to a passing one retried after `next_attempt_at`.
+    """
+
+    material_file = models.ForeignKey(
+        "repository.MaterialFile", verbose_name=_("tệp"), on_delete=models.CASCADE, related_name="derivatives"
+    )
+    kind = models.CharField(_("loại"), max_length=32, choices=DerivativeKind.choices)
+    input_sha256 = models.CharField(_("SHA-256 của tệp gốc"), max_length=64)
+    params_version = models.CharField(_("phiên bản tham số"), max_length=32)
+    status = models.CharField(
+        _("trạng thái"), max_length=16, choices=DerivativeStatus.choices, default=DerivativeStatus.PENDING
+    )
+    progress = models.PositiveSmallIntegerField(_("tiến độ (%)"), default=0)
+    attempts = models.PositiveIntegerField(_("số lần chạy"), default=0)
+    error = models.TextField(_("lỗi"), blank=True)
+    error_code = models.CharField(_("mã lỗi"), max_length=32, blank=True)
+    permanent = models.BooleanField(_("lỗi không tự thử lại"), default=False)
+    lease_expires_at = models.DateTimeField(_("hết hạn giữ việc lúc"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("thử lại lúc"), null=True, blank=True)
+    output = models.FileField(_("tệp kết quả"), upload_to=derivative_upload_to, blank=True, max_length=255)
+    metadata = models.JSONField(_("kết quả"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+    finished_at = models.DateTimeField(_("xong lúc"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sản phẩm xử lí")
+        verbose_name_plural = _("sản phẩm xử lí")
+        ordering = ["material_file", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["material_file", "kind", "input_sha256", "params_version"],
+                name="unique_derivative_per_input_and_params",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "lease_expires_at"], name="derivative_lease_idx")]
+
+    def __str__(self):
+        return f"{self.material_file_id}:{self.kind} ({self.status})"
+
+
+def current_derivative(material_file, kind):
+    """The finished Derivative of `kind` for `material_file`'s current bytes (its `sha256`) and the
+    current parameters version, or None."""
+    if not material_file.pk or not material_file.sha256:
+        return None
+    return (
+        Derivative.objects.filter(
+            material_file=material_file, kind=kind, input_sha256=material_file.sha256,
+            params_version=params_version(kind), status=DerivativeStatus.DONE,
+        )
+        .order_by("-pk")
+        .first()
+    )

@@ -1,0 +1,178 @@
+"""Real workers on a real database: one killed with SIGKILL in the middle of a task, then two side by side.
+
+The site runs as `make demo` runs it (cms.settings.dev, the database task backend, `manage.py
+db_worker` processes), on a fresh database of the same kind as the suite's: an SQLite file in WAL
+mode, or a new PostgreSQL database when the suite runs on PostgreSQL (DATABASE_URL).
+"""
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+LEASE_SECONDS = 4
+
+
+def tiny_pdf(text):
+    """A one-page PDF (bytes) showing `text` (ASCII) in Helvetica."""
+    content = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return out
+
+
+class Site:
+    """A Hoclieu installation in `var` (a Path) on its own database; runs manage.py and SQL."""
+
+    def __init__(self, var):
+        self.var = var
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+        self.env.update(
+            DJANGO_SETTINGS_MODULE="cms.settings.dev", HOCLIEU_VAR_DIR=str(var),
+            HOCLIEU_WHOOSH_PATH=str(var / "whoosh"), HOCLIEU_DERIVATIVE_LEASE_SECONDS=str(LEASE_SECONDS),
+            HOCLIEU_REAP_INTERVAL="1", PYTHONUNBUFFERED="1",
+        )
+        self.postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+        if self.postgres:
+            import psycopg
+
+            db = settings.DATABASES["default"]
+            host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
+            self.admin_dsn = f"host={host} port={port} user={db['USER']} dbname=postgres"
+            self.name = f"hoclieu_workers_{uuid.uuid4().hex[:8]}"
+            with psycopg.connect(self.admin_dsn, autocommit=True) as connection:
+                connection.execute(f'CREATE DATABASE "{self.name}"')
+            self.env["DATABASE_URL"] = (
+                f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{self.name}"
+            )
+            self.dsn = self.admin_dsn.replace("dbname=postgres", f"dbname={self.name}")
+
+    def manage(self, *args, check=True, timeout=300):
+        result = subprocess.run([sys.executable, "manage.py", *map(str, args)], cwd=ROOT, env=self.env,
+                                capture_output=True, text=True, timeout=timeout)
+        if check:
+            assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        return result
+
+    def worker(self, *args):
+        return subprocess.Popen([sys.executable, "manage.py", "db_worker", "--no-startup-delay",
+                                 "--interval", "0.2", *args], cwd=ROOT, env=self.env,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    def query(self, sql):
+        if self.postgres:
+            import psycopg
+
+            with psycopg.connect(self.dsn) as connection:
+                return connection.execute(sql).fetchall()
+        with sqlite3.connect(self.var / "hoclieu.sqlite3", timeout=30) as connection:
+            return connection.execute(sql).fetchall()
+
+    def drop(self):
+        if self.postgres:
+            import psycopg
+
+            with psycopg.connect(self.admin_dsn, autocommit=True) as connection:
+                connection.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def site(tmp_path):
+    site = Site(tmp_path / "var")
+    try:
+        site.manage("migrate", "--no-input", "-v0", timeout=600)
+        site.manage("shell", "-c", "from repository.models import Library; from repository.roles import "
+                    "setup_library; setup_library(Library.objects.create(name='Trường thử', code='THU'))")
+        yield site
+    finally:
+        site.drop()
+
+
+def wait_for(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_killed_worker_then_two_workers_leave_one_derivative_per_kind_and_no_orphans(site, tmp_path):
+    audio_dir, pdf_dir = tmp_path / "audio", tmp_path / "pdf"
+    audio_dir.mkdir()
+    pdf_dir.mkdir()
+    # Five minutes of sound: its rendition (loudnorm + AAC) runs long enough to be killed midway.
+    subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i",
+                    "sine=frequency=440:duration=300", "-ac", "1", "-b:a", "64k",
+                    str(audio_dir / "bai-hat-dai.mp3")], check=True, timeout=120)
+    site.manage("import_materials", audio_dir, "--library", "THU", "--type", "audiobook", "--no-wait")
+
+    first = site.worker()
+    try:
+        running = wait_for(lambda: site.query(
+            "SELECT id, attempts FROM repository_derivative WHERE kind='audio_rendition' "
+            "AND status='running' AND progress > 0"), 120, "the audio rendition to be under way")
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+    derivative_id, attempts = running[0]
+    assert attempts == 1
+    assert site.query(f"SELECT status FROM repository_derivative WHERE id={derivative_id}") == [("running",)]
+
+    for number in range(50):
+        (pdf_dir / f"phieu-{number:02d}.pdf").write_bytes(tiny_pdf(f"Phieu bai tap so {number}"))
+    site.manage("import_materials", pdf_dir, "--library", "THU", "--type", "lesson_plan", "--no-wait")
+    time.sleep(LEASE_SECONDS + 1)  # the dead worker's lease runs out
+
+    workers = [site.worker("--batch"), site.worker("--batch")]
+    outputs = [worker.communicate(timeout=600)[0] for worker in workers]
+    assert [worker.returncode for worker in workers] == [0, 0], outputs
+
+    statuses = dict(site.query("SELECT processing_status, COUNT(*) FROM repository_materialfile "
+                               "GROUP BY processing_status"))
+    assert statuses == {"done": 51}, (statuses, outputs)
+    per_kind = site.query("SELECT material_file_id, kind, COUNT(*) FROM repository_derivative "
+                          "GROUP BY material_file_id, kind")
+    assert all(count == 1 for _file, _kind, count in per_kind)
+    kinds = {}
+    for file_id, kind, _count in per_kind:
+        kinds.setdefault(file_id, set()).add(kind)
+    assert sorted(map(sorted, kinds.values())).count(["probe", "text", "thumbnail"]) == 50
+    assert ["audio_rendition", "probe"] in map(sorted, kinds.values())
+    # The killed run was taken over once; no other work was done twice, by either worker.
+    assert site.query(f"SELECT attempts, status FROM repository_derivative WHERE id={derivative_id}") == [
+        (2, "done")]
+    assert site.query(f"SELECT COUNT(*) FROM repository_derivative WHERE attempts != 1 "
+                      f"AND id != {derivative_id}") == [(0,)]
+    # Every stored output belongs to a derivative, and every derivative's output is stored.
+    outputs = site.query("SELECT output FROM repository_derivative WHERE output != ''")
+    referenced = {name for (name,) in outputs}
+    media = site.var / "media"
+    stored = {str(path.relative_to(media)) for path in (media / "derivatives").rglob("*") if path.is_file()}
+    assert stored == referenced
+    assert len(referenced) == 51  # 50 thumbnails and one rendition
