@@ -20,7 +20,7 @@ The flow (DESIGN.md "The way data flows"):
    to pending and is retried after RETRY_SECONDS × 2^(attempts-1), up to MAX_ATTEMPTS runs. Nothing
    is raised: one bad file never stops a batch, and the original is never written.
 5. `reap_expired_leases` returns derivatives whose worker died (lease expired) to pending and queues
-   them again; Hoclieu's `db_worker` runs it at start and every REAP_INTERVAL seconds.
+   them again; Hoclieu's `db_worker` runs it at start and every HOCLIEU_REAP_INTERVAL seconds.
 6. `retry_processing` puts a failed file's derivatives back in the queue (the admin's "Xử lí lại");
    `reprocess` does it for a kind, failed files or a library (manage.py reprocess_media).
 """
@@ -467,13 +467,14 @@ def publish_waiting_materials(material_file):
 
 def reap_expired_leases(now=None):
     """Return to pending, and queue again, every derivative whose run's lease expired (its worker
-    died) and every pending one left unqueued for longer than a lease (a lost enqueue).
+    died).
 
     Returns the list of (material_file_id, kind) queued. Safe to run from several workers at once:
-    the update is conditional, and a derivative queued twice runs once (`claim`).
+    the update is conditional, and a derivative queued twice runs once (`claim`). A pending
+    derivative is not queued again here (it may simply wait its turn in a long queue); one whose
+    task was lost shows in the failed-files listing (`stuck_files`) and "Xử lí lại" queues it.
     """
     now = now or timezone.now()
-    stale = now - timedelta(seconds=LEASE_SECONDS)
     requeued = []
     expired = Derivative.objects.filter(status=DerivativeStatus.RUNNING, lease_expires_at__lt=now)
     for derivative in expired:
@@ -482,12 +483,6 @@ def reap_expired_leases(now=None):
         ).update(status=DerivativeStatus.PENDING, lease_expires_at=None, updated_at=now)
         if reset:
             requeued.append((derivative.material_file_id, derivative.kind))
-    forgotten = Derivative.objects.filter(status=DerivativeStatus.PENDING, updated_at__lt=stale).filter(
-        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lt=now)
-    )
-    for derivative in forgotten:
-        Derivative.objects.filter(pk=derivative.pk).update(updated_at=now)
-        requeued.append((derivative.material_file_id, derivative.kind))
     for material_file_id, kind in requeued:
         logger.info("requeued %s of material file %s", kind, material_file_id)
         summarise(material_file_id)
@@ -500,8 +495,11 @@ def retry_processing(material_file):
     queue (attempts kept), or start its pipeline when it has none. Returns the file. Queued when the
     current transaction commits."""
     now = timezone.now()
+    stale = now - timedelta(seconds=LEASE_SECONDS)
     failed = list(current_derivatives(material_file).filter(
-        Q(status=DerivativeStatus.FAILED) | Q(status=DerivativeStatus.RUNNING, lease_expires_at__lt=now)
+        Q(status=DerivativeStatus.FAILED)
+        | Q(status=DerivativeStatus.RUNNING, lease_expires_at__lt=now)
+        | Q(status=DerivativeStatus.PENDING, updated_at__lt=stale, next_attempt_at__isnull=True)
     ))
     for derivative in failed:
         Derivative.objects.filter(pk=derivative.pk).update(
