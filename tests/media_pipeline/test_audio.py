@@ -1,14 +1,11 @@
 """Audio probe, streaming rendition and truncation checks with the real ffmpeg on the fixtures."""
 
-import shutil
 import subprocess
 
 import pytest
 
 from media_pipeline import audio
 from media_pipeline.errors import AudioTruncated, AudioUndecodable, ToolMissing
-
-pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed")
 
 
 def _ffprobe_duration(path):

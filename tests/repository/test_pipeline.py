@@ -7,7 +7,6 @@ django_capture_on_commit_callbacks(execute=True) (the immediate task backend the
 
 import hashlib
 import io
-import shutil
 import tempfile
 
 import ffmpeg
@@ -22,8 +21,6 @@ from repository.checks import check_media_tools
 from repository.models import MaterialFile
 from repository.models.materials import ProcessingStatus
 from repository.pipeline import process_material_file, retry_processing
-
-needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed")
 
 
 @pytest.fixture
@@ -89,7 +86,6 @@ def _probe_rendition(material_file):
         return ffmpeg.probe(handle.name, show_chapters=None)
 
 
-@needs_ffmpeg
 def test_m4b_audiobook_gets_chapters_and_a_64k_mono_aac_rendition(store):
     material_file = store("audio/chapters_test.m4b")
     assert material_file.processing_status == ProcessingStatus.DONE, material_file.processing_error
@@ -107,7 +103,6 @@ def test_m4b_audiobook_gets_chapters_and_a_64k_mono_aac_rendition(store):
     assert material_file.stream_rendition.name.startswith("derivatives/streams/")
 
 
-@needs_ffmpeg
 @pytest.mark.slow
 def test_mp3_with_id3_chapters(store):
     material_file = store("audio/auphonic_chapter_marks_demo.mp3")
@@ -154,9 +149,9 @@ def test_the_task_body_is_callable_directly(school, fixture_path):
         ("broken/empty.pdf", ["Tệp rỗng"]),
         ("broken/slides_named_as.pdf", ["PPTX", ".pdf"]),
         ("broken/pdf_named_as.mp3", ["PDF", ".mp3"]),
-        pytest.param("broken/truncated_jfk.mp3", ["bị cắt cụt", "trên 11,0 s khai báo"], marks=needs_ffmpeg),
-        pytest.param("broken/truncated_jfk.flac", ["bị cắt cụt", "trên 11,0 s khai báo"], marks=needs_ffmpeg),
-        pytest.param("broken/UTF16.mp3", ["Không giải mã được âm thanh"], marks=needs_ffmpeg),
+        ("broken/truncated_jfk.mp3", ["bị cắt cụt", "trên 11,0 s khai báo"]),
+        ("broken/truncated_jfk.flac", ["bị cắt cụt", "trên 11,0 s khai báo"]),
+        ("broken/UTF16.mp3", ["Không giải mã được âm thanh"]),
     ],
 )
 def test_bad_file_fails_clearly_and_keeps_the_original(store, fixture_path, relative, expected_in_error):
@@ -172,8 +167,6 @@ def test_bad_file_fails_clearly_and_keeps_the_original(store, fixture_path, rela
 
 
 def test_truncated_audio_is_still_known_as_audio(store):
-    if shutil.which("ffmpeg") is None:
-        pytest.skip("ffmpeg is not installed")
     material_file = store("broken/truncated_jfk.mp3")
     assert material_file.media_kind == "audio"
     assert "giải mã được 4," in material_file.processing_error
@@ -257,7 +250,6 @@ def test_raw_fixture_load_is_skipped(store, django_capture_on_commit_callbacks):
 # --- retry -------------------------------------------------------------------------------------
 
 
-@needs_ffmpeg
 def test_retry_after_failure(store, settings, django_capture_on_commit_callbacks):
     settings.HOCLIEU_FFPROBE = "/nonexistent/ffprobe"
     material_file = store("audio/spk1_snt1.wav")
