@@ -62,9 +62,8 @@ def _is_material(model):
 
 
 def _file_is_in_library(material_file, library_id):
-    from .permissions import file_belongs_to_library
-
-    return file_belongs_to_library(material_file, library_id)
+    library = apps.get_model("repository", "Library").objects.filter(pk=library_id).first()
+    return library is not None and library.owns_file(material_file)
 
 
 def _revision_file_ids(page_id):

@@ -105,4 +105,5 @@ def file_belongs_to_library(material_file, library_id):
     (or a collection below it): the only files a material of that library may hold."""
     if library_id is None or material_file is None:
         return False
-    return library_collections([library_id]).filter(pk=material_file.collection_id).exists()
+    library = Library.objects.filter(pk=library_id).select_related("collection").first()
+    return library is not None and library.owns_file(material_file)

@@ -49,7 +49,7 @@ from media_pipeline.files import digest_fieldfile, local_path
 from .access import user_library_ids
 from .choices import Role
 from .models import Derivative, DerivativeKind, DerivativeStatus, MaterialFile, MaterialPage
-from .models.derivatives import params_version
+from .models.derivatives import current_derivative, params_version
 from .models.materials import ProcessingStatus
 
 logger = logging.getLogger("hoclieu.pipeline")
@@ -395,9 +395,7 @@ def current_derivatives(material_file):
 
 def current_probe(material_file):
     """The finished probe Derivative of `material_file`'s current bytes, or None."""
-    return current_derivatives(material_file).filter(
-        kind=DerivativeKind.PROBE, status=DerivativeStatus.DONE
-    ).first()
+    return current_derivative(material_file, DerivativeKind.PROBE)
 
 
 def summarise(material_file_id):

@@ -104,6 +104,11 @@ class Library(models.Model):
             return Collection.objects.none()
         return Collection.objects.filter(path__startswith=self.collection.path)
 
+    def owns_file(self, material_file):
+        """True if `material_file` (a MaterialFile) is stored in one of `file_collections`: the only
+        files a material of this library may hold."""
+        return self.file_collections().filter(pk=material_file.collection_id).exists()
+
 
 class LibraryRoleGroup(models.Model):
     """Binds one Wagtail group to one role in one library ("THCS-NGUYENDU – Giáo viên")."""

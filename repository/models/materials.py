@@ -243,7 +243,7 @@ class MaterialPage(Page):
         if self.file_id is None or self.library_id is None:
             return
         library = Library.objects.filter(pk=self.library_id).first()
-        if library is None or not library.file_collections().filter(pk=self.file.collection_id).exists():
+        if library is None or not library.owns_file(self.file):
             raise ValidationError({"file": _(
                 "Tệp “%(file)s” không thuộc thư viện %(library)s. Học liệu chỉ được dùng tệp do thư viện "
                 "của mình lưu; hãy tải tệp lên tại đây."

@@ -53,16 +53,10 @@ urlpatterns = [
 
 
 @pytest.fixture(autouse=True)
-def debug_off_and_language_restored(settings):
-    """DEBUG off as in production (pytest-django's default, made explicit); the language that a
-    request activates in this thread is put back afterwards."""
+def debug_off(settings):
+    """DEBUG off as in production (pytest-django's default, made explicit). The language a request
+    activates is put back by tests/cms/conftest.py's restore_language."""
     settings.DEBUG = False
-    before = translation.get_language()
-    yield
-    if before:
-        translation.activate(before)
-    else:
-        translation.deactivate()
 
 
 def text(response):

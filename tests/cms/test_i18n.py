@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.urls import reverse
-from django.utils import translation
 from haystack import connections
 
 LOCALE = Path(__file__).resolve().parents[2] / "cms" / "locale"
@@ -154,15 +153,6 @@ def test_reader_sees_flags_empty_msgstr_lost_placeholder_and_skips_obsolete(tmp_
 # --- pages ----------------------------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def restore_language():
-    """Requests activate a language in this thread; give the next test the one it had."""
-    before = translation.get_language()
-    yield
-    if before:
-        translation.activate(before)
-    else:
-        translation.deactivate()
 
 
 @pytest.fixture
