@@ -1,7 +1,7 @@
 """Admin forms: the material-file upload form (Wagtail's document form base).
 
-The material page's form is in repository.page_forms: the models import it, and this module's
-Wagtail document forms can only be imported once the models are loaded.
+The material page's form is in repository.page_forms: the models import it, while this module
+imports the models (and repository.versions), so it is loaded only once they are.
 
 An approved file is never replaced in place (repository.versions): a new upload over it becomes a
 new version, sent for review with the materials that use it.
@@ -18,6 +18,9 @@ from wagtail.search import index as search_index
 from media_pipeline.detect import detect
 from media_pipeline.errors import MediaError
 from media_pipeline.files import digest_fileobj
+
+from .models import MaterialFile
+from .versions import file_is_approved, new_version_of, replacement_problems, submit_new_version
 
 
 class MaterialFileForm(BaseDocumentForm):
@@ -74,8 +77,6 @@ class MaterialFileForm(BaseDocumentForm):
         a file field (the multiple uploader's edit form).
         """
         if not hasattr(self, "_replaces_approved_file"):
-            from .versions import file_is_approved
-
             self._replaces_approved_file = bool(
                 self.instance.pk
                 and "file" in self.fields
@@ -90,8 +91,6 @@ class MaterialFileForm(BaseDocumentForm):
         (repository.versions.replacement_problems: a material they may not edit, or one locked)."""
         cleaned_data = super().clean()
         if not self.has_error("file") and self.replaces_approved_file():
-            from .versions import replacement_problems
-
             for problem in replacement_problems(self.instance, self.user):
                 self.add_error("file", problem)
         return cleaned_data
@@ -109,8 +108,6 @@ class MaterialFileForm(BaseDocumentForm):
         """
         if not self.replaces_approved_file():
             return super().save(commit=commit)
-        from .models import MaterialFile
-        from .versions import new_version_of, submit_new_version
 
         old = MaterialFile.objects.get(pk=self.instance.pk)
         uploaded = self.cleaned_data["file"]

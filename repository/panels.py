@@ -1,39 +1,61 @@
-"""Editor panels of the repository app that are not fields.
+"""Editor panels of the repository app that are not fields, for MaterialPage's edit view.
 
-`FileVersionsPanel`: the versions of a material's file (repository.versions.file_versions), read-only,
-for MaterialPage's edit handler, e.g. `content_panels = [..., FieldPanel("file"), FileVersionsPanel()]`.
-Hidden on a page not saved yet and from users who may not see the versions
-(repository.versions.user_can_see_versions). The same list is the admin screen "Phiên bản tệp"
-(repository.views.versions), linked from the page header.
+- `FileVersionsPanel`: the versions of the material's file (repository.versions.file_versions): date,
+  uploader, size, SHA-256, which one is live, approvals. The same list is the admin screen "Phiên
+  bản tệp" (repository.views.versions), linked from the page header.
+- `FileProcessingPanel`: each kind of work the media pipeline does on the file (its Derivatives):
+  state, progress, attempts, error, and a "Xử lí lại" button per kind for those who may retry
+  (repository.pipeline.user_can_retry_processing).
+
+The panels are declared here, with the models, and know nothing of the domain: their templates get
+their rows from the `hoclieu_admin` template tags (repository.templatetags.hoclieu_admin), which do.
+Both are hidden on a page not saved yet. The edit view itself is reached only by those who may edit
+or review the page in their own library (Wagtail's permissions, repository.middleware).
 """
 
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import Panel
 
-from .versions import file_versions, user_can_see_versions
 
+class _SavedMaterialPanel(Panel):
+    """A read-only panel shown only for a saved material; `default_heading` and `default_name` name it."""
 
-class FileVersionsPanel(Panel):
-    """Read-only list of the versions of the edited material's file: date, uploader, size, SHA-256,
-    the live one, approvals. Takes Panel's keyword arguments (heading defaults to "Phiên bản tệp")."""
+    default_heading = ""
+    default_name = ""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("heading", _("Phiên bản tệp"))
+        kwargs.setdefault("heading", self.default_heading)
         super().__init__(**kwargs)
 
     @property
     def clean_name(self):
-        return super().clean_name or "file_versions"
+        return super().clean_name or self.default_name
 
     class BoundPanel(Panel.BoundPanel):
-        template_name = "repository/admin/file_versions_panel.html"
-
         def is_shown(self):
             if self.instance is None or not getattr(self.instance, "pk", None) or self.request is None:
                 return False
-            return super().is_shown() and user_can_see_versions(self.request.user, self.instance)
+            return super().is_shown()
 
-        def get_context_data(self, parent_context=None):
-            context = super().get_context_data(parent_context)
-            context["versions"] = file_versions(self.instance)
-            return context
+
+class FileVersionsPanel(_SavedMaterialPanel):
+    """Read-only list of the versions of the edited material's file."""
+
+    default_heading = _("Phiên bản tệp")
+    default_name = "file_versions"
+
+    class BoundPanel(_SavedMaterialPanel.BoundPanel):
+        template_name = "repository/admin/file_versions_panel.html"
+
+
+class FileProcessingPanel(_SavedMaterialPanel):
+    """The media pipeline's work on the edited material's file, kind by kind, with "Xử lí lại"."""
+
+    default_heading = _("Xử lí tệp")
+    default_name = "file_processing"
+
+    class BoundPanel(_SavedMaterialPanel.BoundPanel):
+        template_name = "repository/admin/file_processing_panel.html"
+
+        def is_shown(self):
+            return super().is_shown() and bool(getattr(self.instance, "file_id", None))

@@ -393,6 +393,17 @@ def current_derivatives(material_file):
     return Derivative.objects.filter(q, material_file=material_file, input_sha256=material_file.sha256)
 
 
+def processing_steps(material_file):
+    """What the pipeline does with `material_file` now, for the admin: a list of
+    (kind, Derivative or None) in pipeline order, the probe first, then the kinds its format calls
+    for (KINDS_AFTER_PROBE, AUDIO_KINDS) once the probe is done. A kind not started yet has None."""
+    by_kind = {d.kind: d for d in current_derivatives(material_file).order_by("pk")}
+    probe = by_kind.get(DerivativeKind.PROBE)
+    kinds = [DerivativeKind.PROBE, *(_kinds_for(probe) if probe is not None else [])]
+    kinds += [kind for kind in DerivativeKind.values if kind in by_kind and kind not in kinds]
+    return [(DerivativeKind(kind), by_kind.get(kind)) for kind in kinds]
+
+
 def current_probe(material_file):
     """The finished probe Derivative of `material_file`'s current bytes, or None."""
     return current_derivative(material_file, DerivativeKind.PROBE)

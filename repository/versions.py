@@ -23,11 +23,17 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.db.models.signals import pre_save
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 from wagtail.models import PageLogEntry, Revision, TaskState, WorkflowState
+from wagtail.signals import page_published
 
 from media_pipeline.files import digest_fieldfile
+
+from .models import MaterialFile, MaterialPage
+from .permissions import sees_all_libraries, user_may_know_page
+from .review import page_under_review, user_can_review
 
 APPROVE_FILE_ACTION = "hoclieu.approve_file"
 
@@ -51,8 +57,6 @@ def file_is_approved(material_file):
     approval record (APPROVE_FILE_ACTION) names it, or a revision approved for publication at a later
     time (Wagtail's go-live scheduling, `approved_go_live_at`) holds it. False for a file not saved yet.
     """
-    from .models import MaterialPage
-
     pk = getattr(material_file, "pk", material_file)
     if pk is None:
         return False
@@ -80,8 +84,6 @@ def record_approval(sender, instance, revision=None, **kwargs):
     publishing user of the admin request; None for a publication in code outside a request.
     Returns the log entry, or None when `instance` is not a material with a file.
     """
-    from .models import MaterialFile, MaterialPage
-
     if not isinstance(instance, MaterialPage) or instance.file_id is None:
         return None
     material_file = MaterialFile.objects.filter(pk=instance.file_id).first()
@@ -103,8 +105,6 @@ def record_approval(sender, instance, revision=None, **kwargs):
 
 def _file_changes(instance):
     """True if saving `instance` (a saved MaterialFile) would point its row at other bytes."""
-    from .models import MaterialFile
-
     stored = MaterialFile.objects.filter(pk=instance.pk).values_list("file", flat=True).first()
     if stored is None:
         return False  # a new row that happens to have its pk set
@@ -135,8 +135,6 @@ def pages_using(material_file):
     """List of the MaterialPages that use `material_file` (a MaterialFile or its pk): those whose row
     holds it (the live version of a published page, the draft of an unpublished one) and those whose
     latest revision holds it. Ordered by pk."""
-    from .models import MaterialPage
-
     pk = getattr(material_file, "pk", material_file)
     return list(MaterialPage.objects.filter(Q(file_id=pk) | Q(latest_revision__content__file=pk))
                 .distinct().order_by("pk"))
@@ -208,8 +206,6 @@ def new_version_of(old, uploaded, user, title=None):
     Size, content type and hash are set from the upload; SHA-256 and the processing status are set
     when it is saved (repository.signal_handlers).
     """
-    from .models import MaterialFile
-
     new = MaterialFile(title=title or old.title, collection_id=old.collection_id, uploaded_by_user=user,
                        file=uploaded)
     new._set_document_file_metadata()
@@ -240,8 +236,6 @@ def submit_new_version(old, new, user):
     Check replacement_problems(old, user) first: permissions and locks are not checked here.
     Returns a NewVersion.
     """
-    from .models import MaterialPage
-
     new.save()
     log(instance=new, action="wagtail.create", user=user)
     outcome = NewVersion(old=old, new=new)
@@ -308,8 +302,6 @@ def file_versions(page):
     and by its row (the live file of a published page), ordered by upload time. `page` may be the
     live page or an object built from one of its revisions: the live state is read from the database.
     """
-    from .models import MaterialFile, MaterialPage
-
     ids = set()
     for value in Revision.objects.for_instance(page).values_list("content__file", flat=True):
         try:
@@ -347,9 +339,6 @@ def user_can_see_versions(user, page):
     """True if `user` may see the versions of MaterialPage `page`: a superuser; otherwise someone
     who knows the page in the admin (repository.permissions.admin_pages, library isolation) and may
     edit it (Wagtail page permissions) or review it (repository.review.user_can_review)."""
-    from .permissions import sees_all_libraries, user_may_know_page
-    from .review import page_under_review, user_can_review
-
     if not (user.is_authenticated and user.is_active):
         return False
     if sees_all_libraries(user):
@@ -363,11 +352,6 @@ def register_signal_handlers():
     """Connect the guard (pre_save of MaterialFile) and the approval record (`page_published` of
     MaterialPage). Idempotent (dispatch_uid). Connect before the pipeline's pre_save receiver, so a
     refused save does not hash the upload first."""
-    from django.db.models.signals import pre_save
-    from wagtail.signals import page_published
-
-    from .models import MaterialFile, MaterialPage
-
     pre_save.connect(refuse_replacing_approved_file, sender=MaterialFile,
                      dispatch_uid="hoclieu_approved_file_immutable")
     page_published.connect(record_approval, sender=MaterialPage, dispatch_uid="hoclieu_record_file_approval")

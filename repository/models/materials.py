@@ -22,6 +22,7 @@ from ..choices import (
     TextbookSeries,
 )
 from ..page_forms import MaterialPageForm
+from ..panels import FileProcessingPanel, FileVersionsPanel
 from .derivatives import current_derivative
 from .libraries import Library
 
@@ -204,6 +205,8 @@ class MaterialPage(Page):
             heading=_("Mô tả"),
         ),
         FieldPanel("file"),
+        FileProcessingPanel(),
+        FileVersionsPanel(),
         MultiFieldPanel(
             [
                 FieldRowPanel([FieldPanel("language"), FieldPanel("ddc")]),

@@ -3,13 +3,19 @@
 URLs (namespace `hoclieu_pipeline`, under the admin, so Wagtail's admin login applies):
 - `hoclieu_pipeline:failed_files` — failed files the user may act on, with their errors and a retry
   button each (repository.pipeline.files_for_user);
-- `hoclieu_pipeline:retry` (pk) — POST: re-enqueue processing; allowed to the uploader, a librarian
-  of the file's library and superusers (repository.pipeline.user_can_retry_processing), 403 otherwise.
+- `hoclieu_pipeline:retry` (pk) — POST: re-enqueue what failed or stalled;
+- `hoclieu_pipeline:reprocess` (pk, kind) — POST: do one kind of work again (repository.pipeline.reprocess),
+  e.g. the text of a PDF, from the "Xử lí tệp" panel of a material's edit view (repository.panels).
+
+Both are allowed to the uploader, a librarian of the file's library and superusers
+(repository.pipeline.user_can_retry_processing), and answer 404 to everyone else, as for a file that
+does not exist (no existence oracle).
 """
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Q
+from django.http import Http404
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import include, path, reverse
@@ -23,9 +29,15 @@ from wagtail.admin.site_summary import SummaryItem
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views.generic.base import BaseListingView
 
-from ..models import MaterialFile
+from ..models import DerivativeKind, MaterialFile
 from ..models.materials import ProcessingStatus
-from ..pipeline import files_for_user, retry_processing, stuck_files, user_can_retry_processing
+from ..pipeline import (
+    files_for_user,
+    reprocess,
+    retry_processing,
+    stuck_files,
+    user_can_retry_processing,
+)
 
 RETRYABLE = (ProcessingStatus.FAILED, ProcessingStatus.PENDING, ProcessingStatus.RUNNING)
 
@@ -84,12 +96,26 @@ class FailedFilesView(BaseListingView):
         return queryset.order_by("-processed_at", "-pk")
 
 
-@require_POST
-def retry_view(request, pk):
-    """Re-enqueue processing of MaterialFile `pk` (POST); redirect to `next` or the failed list."""
+def _file_for_retry(request, pk):
+    """MaterialFile `pk` if `request.user` may retry it; Http404 otherwise."""
     material_file = get_object_or_404(MaterialFile, pk=pk)
     if not user_can_retry_processing(request.user, material_file):
-        raise PermissionDenied
+        raise Http404
+    return material_file
+
+
+def _back(request):
+    """Redirect to POST or query `next` when it is on this site, else to the failed-files listing."""
+    next_url = request.POST.get("next") or request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = reverse("hoclieu_pipeline:failed_files")
+    return redirect(next_url)
+
+
+@require_POST
+def retry_view(request, pk):
+    """Re-enqueue what failed or stalled of MaterialFile `pk` (POST); redirect to `next`."""
+    material_file = _file_for_retry(request, pk)
     if material_file.processing_status in RETRYABLE:
         retry_processing(material_file)
         messages.success(
@@ -101,15 +127,36 @@ def retry_view(request, pk):
             _("Tệp “%(title)s” đang ở trạng thái “%(status)s”, không cần xử lí lại.")
             % {"title": material_file.title, "status": material_file.get_processing_status_display()},
         )
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-        next_url = reverse("hoclieu_pipeline:failed_files")
-    return redirect(next_url)
+    return _back(request)
+
+
+@require_POST
+def reprocess_view(request, pk, kind):
+    """Do `kind` (a DerivativeKind value) of MaterialFile `pk` again, done or failed (POST); a run
+    in progress is left alone. Redirect to `next` (POST or query string)."""
+    material_file = _file_for_retry(request, pk)
+    if kind not in DerivativeKind.values:
+        raise Http404
+    label = DerivativeKind(kind).label
+    with transaction.atomic():
+        queued = reprocess([material_file], kind=kind)
+    if queued:
+        messages.success(
+            request, _("Đã đưa “%(kind)s” của tệp “%(title)s” vào hàng đợi xử lí lại.")
+            % {"kind": label, "title": material_file.title},
+        )
+    else:
+        messages.warning(
+            request, _("“%(kind)s” của tệp “%(title)s” đang được xử lí; hãy chờ xong rồi thử lại.")
+            % {"kind": label, "title": material_file.title},
+        )
+    return _back(request)
 
 
 urlpatterns = [
     path("", FailedFilesView.as_view(), name="failed_files"),
     path("<int:pk>/retry/", retry_view, name="retry"),
+    path("<int:pk>/reprocess/<slug:kind>/", reprocess_view, name="reprocess"),
 ]
 
 
