@@ -5,6 +5,7 @@ db_worker` processes), on a fresh database of the same kind as the suite's: an S
 mode, or a new PostgreSQL database when the suite runs on PostgreSQL (DATABASE_URL).
 """
 
+import csv
 import os
 import signal
 import sqlite3
@@ -21,6 +22,7 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 LEASE_SECONDS = 4
+FIXTURES = ROOT / "fixtures"
 
 
 def tiny_pdf(text):
@@ -50,6 +52,7 @@ class Site:
 
     def __init__(self, var):
         self.var = var
+        self.workers = 0
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
         self.env.update(
             DJANGO_SETTINGS_MODULE="cms.settings.dev", HOCLIEU_VAR_DIR=str(var),
@@ -79,9 +82,34 @@ class Site:
         return result
 
     def worker(self, *args):
-        return subprocess.Popen([sys.executable, "manage.py", "db_worker", "--no-startup-delay",
-                                 "--interval", "0.2", *args], cwd=ROOT, env=self.env,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        """Start `manage.py db_worker` (and `args`); its output goes to a log file, not a pipe that
+        nobody reads while it runs (a full pipe would block the worker on its next log line).
+        Returns the Popen, with `.log` the Path of that file."""
+        self.workers += 1
+        log = self.var.parent / f"worker-{self.workers}.log"
+        with open(log, "w") as handle:
+            process = subprocess.Popen([sys.executable, "manage.py", "db_worker", "--no-startup-delay",
+                                        "--interval", "0.2", *args], cwd=ROOT, env=self.env,
+                                       stdout=handle, stderr=subprocess.STDOUT, text=True)
+        process.log = log
+        return process
+
+    @staticmethod
+    def finish(process, timeout):
+        """Wait up to `timeout` seconds for a worker to end; return its output."""
+        process.wait(timeout=timeout)
+        return process.log.read_text()
+
+    @staticmethod
+    def stop(process):
+        """End a worker with SIGTERM (SIGKILL after 60 s); return its output."""
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        return process.log.read_text()
 
     def query(self, sql):
         if self.postgres:
@@ -150,7 +178,7 @@ def test_killed_worker_then_two_workers_leave_one_derivative_per_kind_and_no_orp
     time.sleep(LEASE_SECONDS + 1)  # the dead worker's lease runs out
 
     workers = [site.worker("--batch"), site.worker("--batch")]
-    outputs = [worker.communicate(timeout=600)[0] for worker in workers]
+    outputs = [site.finish(worker, timeout=600) for worker in workers]
     assert [worker.returncode for worker in workers] == [0, 0], outputs
 
     statuses = dict(site.query("SELECT processing_status, COUNT(*) FROM repository_materialfile "
@@ -177,3 +205,63 @@ def test_killed_worker_then_two_workers_leave_one_derivative_per_kind_and_no_orp
     assert stored == referenced
     assert len(referenced) == 51  # 50 thumbnails and one rendition
 
+
+
+def test_import_300_files_while_a_worker_processes_them(site, tmp_path):
+    """Issue 6, item 5: the embedded default (SQLite in WAL mode, or the suite's PostgreSQL) takes a
+    300-file import side by side with a running worker; every file's outcome is reported by name,
+    the bad ones with their reason, and the batch goes on past them."""
+    import docx
+
+    batch = tmp_path / "lo-300"
+    batch.mkdir()
+    for number in range(270):
+        (batch / f"phieu-{number:03d}.pdf").write_bytes(tiny_pdf(f"Phieu hoc tap so {number}"))
+    for number in range(20):
+        document = docx.Document()
+        document.add_paragraph(f"Kế hoạch bài dạy số {number}: phân số và số thập phân.")
+        document.save(batch / f"ke-hoach-{number:02d}.docx")
+    for number in range(5):
+        subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i",
+                        f"sine=frequency={300 + 50 * number}:duration=2", str(batch / f"am-{number}.wav")],
+                       check=True, timeout=60)
+    broken = {
+        "hong-cau-truc.pdf": (FIXTURES / "broken" / "invalid.pdf").read_bytes(),
+        "bi-cat-ngang.pdf": (FIXTURES / "broken" / "truncated_scotus-transcript-p1.pdf").read_bytes(),
+        "co-mat-khau.pdf": (FIXTURES / "pdf" / "password-example.pdf").read_bytes(),
+        "rong.pdf": b"",
+        "trinh-chieu-doi-ten.pdf": (FIXTURES / "office" / "test.pptx").read_bytes(),
+    }
+    for name, data in broken.items():
+        (batch / name).write_bytes(data)
+    assert len(list(batch.iterdir())) == 300
+
+    worker = site.worker()
+    try:
+        report = tmp_path / "bao-cao.csv"
+        result = site.manage("import_materials", batch, "--library", "THU", "--type", "lesson_plan",
+                             "--publish", "--timeout", "900", "--report", report, check=False, timeout=1200)
+    finally:
+        worker_output = site.stop(worker)
+    assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "database is locked" not in result.stdout + result.stderr + worker_output
+
+    with open(report, newline="", encoding="utf-8-sig") as handle:
+        rows = {row["file"]: row for row in csv.DictReader(handle)}
+    assert len(rows) == 300
+    by_status = {}
+    for name, row in rows.items():
+        by_status.setdefault(row["status"], set()).add(name)
+    good = {name for name in rows if name not in broken}
+    assert by_status["imported"] == good, {k: len(v) for k, v in by_status.items()}
+    assert by_status["failed"] | by_status["skipped"] == set(broken)
+    assert all(rows[name]["reason"] for name in broken)
+    for name in broken:  # the reason is named in the summary too
+        assert name in result.stdout
+
+    # Every good file is processed and published; nothing of a failed file is published.
+    assert site.query("SELECT COUNT(*) FROM repository_materialfile WHERE processing_status='done'") == [(295,)]
+    assert site.query("SELECT COUNT(*) FROM repository_materialpage m JOIN wagtailcore_page p "
+                      "ON p.id = m.page_ptr_id WHERE p.live") == [(295,)]
+    assert site.query("SELECT COUNT(*) FROM repository_derivative GROUP BY material_file_id, kind "
+                      "HAVING COUNT(*) > 1") == []
