@@ -7,14 +7,24 @@ from django.utils import timezone, translation
 from haystack import indexes
 
 from .models import MaterialPage
+from .search.fields import PreparedTermsField, prepared_terms
+
+# Weights of the ranked fields (BM25F field boosts): title, then lesson and keywords, then summary,
+# then everything else (creators, labels, the file's extracted text). Issue 10, item 1.
+FIELD_WEIGHTS = {"title_terms": 4.0, "lesson_terms": 2.5, "summary_terms": 1.5, "body_terms": 1.0}
 
 
 class MaterialPageIndex(indexes.SearchIndex, indexes.Indexable):
     """One document per *live* MaterialPage; drafts and unpublished pages never enter the index.
 
     Fields:
-    - `text` (document): title, creators, summary, lesson, keywords, type/subject/grade/series
-      labels and the file's extracted text, from search/indexes/repository/materialpage_text.txt;
+    - ranked fields of Vietnamese terms prepared in Python (repository.search.vietnamese, through
+      repository.search.fields.prepared_terms), weighted by FIELD_WEIGHTS: `title_terms`,
+      `lesson_terms` (lesson and keywords), `summary_terms`, `body_terms` (creators, labels of
+      type/subject/grade/series, DDC, the file's extracted text);
+    - `text` (haystack's document field): title, creators, lesson, summary and keywords, from
+      search/indexes/repository/materialpage_text.txt (not ranked on; the extracted text is in
+      `body_terms` only);
     - facets `material_type`, `subject`, `grade` (codes; haystack adds the verbatim `*_exact`);
     - filters `library_id`, `network_id`, `access_level` (verbatim strings), mirroring
       repository.access.access_filter so a query can be limited to what a reader may see;
@@ -22,6 +32,10 @@ class MaterialPageIndex(indexes.SearchIndex, indexes.Indexable):
     """
 
     text = indexes.CharField(document=True, use_template=True)
+    title_terms = PreparedTermsField(boost=FIELD_WEIGHTS["title_terms"])
+    lesson_terms = PreparedTermsField(boost=FIELD_WEIGHTS["lesson_terms"])
+    summary_terms = PreparedTermsField(boost=FIELD_WEIGHTS["summary_terms"])
+    body_terms = PreparedTermsField(boost=FIELD_WEIGHTS["body_terms"])
     material_type = indexes.CharField(model_attr="material_type", faceted=True)
     subject = indexes.CharField(model_attr="subject", faceted=True)
     grade = indexes.CharField(null=True, faceted=True)
@@ -48,6 +62,23 @@ class MaterialPageIndex(indexes.SearchIndex, indexes.Indexable):
         # Labels go into the document in the site's language, whoever triggered the indexing.
         with translation.override(settings.LANGUAGE_CODE):
             return super().prepare(obj)
+
+    def prepare_title_terms(self, obj):
+        return prepared_terms(obj.title)
+
+    def prepare_lesson_terms(self, obj):
+        return prepared_terms(obj.lesson, *(tag.name for tag in obj.keywords.all()))
+
+    def prepare_summary_terms(self, obj):
+        return prepared_terms(obj.summary)
+
+    def prepare_body_terms(self, obj):
+        labels = [obj.get_material_type_display(), obj.get_subject_display()]
+        if obj.grade:
+            labels.append(obj.get_grade_display())
+        if obj.textbook_series:
+            labels.append(obj.get_textbook_series_display())
+        return prepared_terms(obj.creators, *labels, obj.ddc, obj.file.full_text if obj.file_id else "")
 
     def prepare_grade(self, obj):
         return str(obj.grade) if obj.grade else None

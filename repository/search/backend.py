@@ -9,7 +9,10 @@ Settings (cms/settings/base.py)::
     }}
 
 What changes from haystack's WhooshSearchBackend:
-- full-text fields use `repository.search.text.vietnamese_analyzer` (no stemming, diacritics folded)
+- the ranked fields (repository.search.fields.PreparedTermsField) hold terms prepared in Python and
+  are only split on spaces (Whoosh's SpaceSeparatedTokenizer), weighted by their haystack `boost`
+  (Whoosh's `field_boost`, scored with BM25F), without positions (bigrams stand for adjacency);
+- other full-text fields use `repository.search.text.vietnamese_analyzer` (no stemming, diacritics folded)
   at index and at query time, since Whoosh's query parser analyses a term with its field's analyzer;
   the document field is neither stored nor sortable (it holds whole extracted texts);
 - facet fields (haystack's `Facet*Field` of strings, e.g. `subject_exact`, `access_level`) are Whoosh
@@ -28,6 +31,7 @@ from haystack.constants import DJANGO_CT, DJANGO_ID, ID
 from haystack.exceptions import SearchBackendError, SkipDocument
 from haystack.fields import FacetField
 from haystack.utils import get_identifier, get_model_ct
+from whoosh.analysis import SpaceSeparatedTokenizer
 from whoosh.fields import ID as WHOOSH_ID
 from whoosh.fields import TEXT, Schema
 from whoosh.index import LockError
@@ -65,7 +69,10 @@ class VietnameseWhooshSearchBackend(WhooshSearchBackend):
             name = field.index_fieldname
             if field.field_type != "string" or field.is_multivalued:
                 continue
-            if isinstance(field, FacetField):
+            if getattr(field, "prepared_terms", False):
+                whoosh_fields[name] = TEXT(analyzer=SpaceSeparatedTokenizer(), field_boost=field.boost,
+                                           phrase=False, stored=False)
+            elif isinstance(field, FacetField):
                 whoosh_fields[name] = WHOOSH_ID(stored=True, sortable=True)
             else:
                 whoosh_fields[name] = TEXT(

@@ -11,6 +11,8 @@ from haystack.query import SearchQuerySet
 from ..access import user_library_ids, user_network_ids
 from ..choices import GRADE_CHOICES, AccessLevel, MaterialType, Subject
 from ..models import MaterialPage
+from ..search_indexes import FIELD_WEIGHTS
+from .vietnamese import query_terms
 
 # Facets of the search page: URL parameter -> (index field, allowed values, labels by value).
 FACETS = {
@@ -50,11 +52,21 @@ def access_filter_query(user):
     return " OR ".join(f"({clause})" for clause in clauses)
 
 
+def ranking_query(query):
+    """The Whoosh query (str) that ranks materials for a reader's `query`, or "" when it has no
+    syllable. Every term of repository.search.vietnamese.query_terms (folded syllables, folded
+    bigrams, exact forms when typed with diacritics) in every ranked field (FIELD_WEIGHTS), joined
+    by OR: no word is required; more of the query's words, side by side, in the exact form typed
+    and in weightier fields, score higher (BM25F)."""
+    terms = query_terms(query)
+    return " OR ".join(f"{field}:{term}" for field in FIELD_WEIGHTS for term in terms)
+
+
 def search_materials(user, query="", filters=None):
     """A haystack SearchQuerySet of the material documents `user` may see, with facets.
 
-    `query` (str): the reader's words (haystack auto_query: quotes for phrases, -word to exclude);
-    empty lists everything, latest first. `filters` maps FACETS keys ("type", "subject", "grade")
+    `query` (str): the reader's words, ranked by `ranking_query`; a query without any syllable
+    lists everything, latest first. `filters` maps FACETS keys ("type", "subject", "grade")
     to one allowed value each; raises ValueError for an unknown key or value.
     Facet counts (`.facet_counts()["fields"][<index field>]`, a list of (value, count)) follow the
     same limits.
@@ -70,8 +82,8 @@ def search_materials(user, query="", filters=None):
         if str(value) not in {str(code) for code, _label in choices}:
             raise ValueError(f"Unknown value {value!r} for facet {key!r}")
         sqs = sqs.narrow(_terms(f"{fieldname}_exact", [value]))
-    query = (query or "").strip()
-    sqs = sqs.auto_query(query) if query else sqs.order_by("-published_at")
+    ranking = ranking_query(query or "")
+    sqs = sqs.raw_search(ranking) if ranking else sqs.order_by("-published_at")
     for fieldname, _choices in FACETS.values():
         sqs = sqs.facet(fieldname)
     return sqs
