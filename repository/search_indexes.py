@@ -25,7 +25,8 @@ class MaterialPageIndex(indexes.SearchIndex, indexes.Indexable):
     - `text` (haystack's document field): title, creators, lesson, summary and keywords, from
       search/indexes/repository/materialpage_text.txt (not ranked on; the extracted text is in
       `body_terms` only);
-    - facets `material_type`, `subject`, `grade` (codes; haystack adds the verbatim `*_exact`);
+    - facets `material_type`, `subject`, `grade`, `textbook_series`, `school_year` (codes; haystack
+      adds the verbatim `*_exact`); `library_id` is a facet too;
     - filters `library_id`, `network_id`, `access_level` (verbatim strings), mirroring
       repository.access.access_filter so a query can be limited to what a reader may see;
     - `published_at`: first publication (naive UTC, as Whoosh stores datetimes), for "latest".
@@ -39,6 +40,8 @@ class MaterialPageIndex(indexes.SearchIndex, indexes.Indexable):
     material_type = indexes.CharField(model_attr="material_type", faceted=True)
     subject = indexes.CharField(model_attr="subject", faceted=True)
     grade = indexes.CharField(null=True, faceted=True)
+    textbook_series = indexes.CharField(null=True, faceted=True)
+    school_year = indexes.CharField(null=True, faceted=True)
     library_id = indexes.FacetCharField(null=True)
     network_id = indexes.FacetCharField(null=True)
     access_level = indexes.FacetCharField(model_attr="access_level")
@@ -82,6 +85,12 @@ class MaterialPageIndex(indexes.SearchIndex, indexes.Indexable):
 
     def prepare_grade(self, obj):
         return str(obj.grade) if obj.grade else None
+
+    def prepare_textbook_series(self, obj):
+        return obj.textbook_series or None
+
+    def prepare_school_year(self, obj):
+        return obj.school_year or None
 
     def prepare_library_id(self, obj):
         return str(obj.library_id) if obj.library_id else None

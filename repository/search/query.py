@@ -6,20 +6,55 @@ reader may see. Callers still pass the hits through repository.access.visible_ma
 can lag behind the database, e.g. right after a library leaves its network).
 """
 
+from dataclasses import dataclass
+
 from haystack.query import SearchQuerySet
 
 from ..access import user_library_ids, user_network_ids
-from ..choices import GRADE_CHOICES, AccessLevel, MaterialType, Subject
-from ..models import MaterialPage
+from ..choices import GRADE_CHOICES, AccessLevel, MaterialType, Subject, TextbookSeries
+from ..models import Library, MaterialPage
 from ..search_indexes import FIELD_WEIGHTS
 from .vietnamese import query_terms
 
-# Facets of the search page: URL parameter -> (index field, allowed values, labels by value).
+
+def _school_years():
+    """(value, label) of every school year a live material names, newest first ("2025-2026")."""
+    years = MaterialPage.objects.live().exclude(school_year="").values_list("school_year", flat=True)
+    return [(year, year) for year in sorted(set(years), reverse=True)]
+
+
+def _libraries():
+    """(id as str, name) of every library, by name. Library names are public (the site lists them)."""
+    return [(str(pk), name) for pk, name in Library.objects.order_by("name").values_list("pk", "name")]
+
+
+@dataclass(frozen=True)
+class Facet:
+    """A facet of the search page: its haystack field (`field`, counted; the counts are keyed by
+    it), the verbatim index field it is filtered on (`filter_field`), and its choices, a list of
+    (value, label) or a callable returning one (values read from the database)."""
+
+    field: str
+    filter_field: str
+    choices: object
+
+    def get_choices(self):
+        return list(self.choices() if callable(self.choices) else self.choices)
+
+
+# Facets of the search page, by URL parameter. Filters use verbatim fields: haystack's
+# `<field>_exact` for faceted CharFields, the FacetCharField `library_id` itself.
 FACETS = {
-    "type": ("material_type", MaterialType.choices),
-    "subject": ("subject", Subject.choices),
-    "grade": ("grade", [(str(value), label) for value, label in GRADE_CHOICES]),
+    "type": Facet("material_type", "material_type_exact", MaterialType.choices),
+    "subject": Facet("subject", "subject_exact", Subject.choices),
+    "grade": Facet("grade", "grade_exact", [(str(value), label) for value, label in GRADE_CHOICES]),
+    "series": Facet("textbook_series", "textbook_series_exact", TextbookSeries.choices),
+    "year": Facet("school_year", "school_year_exact", _school_years),
+    "library": Facet("library_id", "library_id", _libraries),
 }
+
+# Orders of the results, by URL parameter `sort`: relevance (the default with words) or newest.
+SORT_RELEVANCE, SORT_NEWEST = "", "new"
 
 
 def _terms(fieldname, values):
@@ -62,7 +97,7 @@ def ranking_query(query):
     return " OR ".join(f"{field}:{term}" for field in FIELD_WEIGHTS for term in terms)
 
 
-def search_materials(user, query="", filters=None):
+def search_materials(user, query="", filters=None, sort=SORT_RELEVANCE):
     """A haystack SearchQuerySet of the material documents `user` may see, with facets.
 
     `query` (str): the reader's words, ranked by `ranking_query`; a query without any syllable
@@ -78,12 +113,15 @@ def search_materials(user, query="", filters=None):
     for key, value in (filters or {}).items():
         if key not in FACETS:
             raise ValueError(f"Unknown facet {key!r}")
-        fieldname, choices = FACETS[key]
-        if str(value) not in {str(code) for code, _label in choices}:
+        facet = FACETS[key]
+        if str(value) not in {str(code) for code, _label in facet.get_choices()}:
             raise ValueError(f"Unknown value {value!r} for facet {key!r}")
-        sqs = sqs.narrow(_terms(f"{fieldname}_exact", [value]))
+        sqs = sqs.narrow(_terms(facet.filter_field, [value]))
     ranking = ranking_query(query or "")
-    sqs = sqs.raw_search(ranking) if ranking else sqs.order_by("-published_at")
-    for fieldname, _choices in FACETS.values():
-        sqs = sqs.facet(fieldname)
+    if ranking:
+        sqs = sqs.raw_search(ranking)
+    if not ranking or sort == SORT_NEWEST:
+        sqs = sqs.order_by("-published_at")
+    for facet in FACETS.values():
+        sqs = sqs.facet(facet.field)
     return sqs

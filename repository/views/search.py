@@ -16,14 +16,15 @@ RESULTS_PER_PAGE = 20
 def search(request):
     """Search published materials as `request.user` sees them.
 
-    GET parameters: `q` (words; empty lists the latest materials), `type`, `subject`, `grade`
-    (facet filters, one value each), `page` (1-based). A parameter that is not valid is ignored
+    GET parameters: `q` (words; empty lists the latest materials), `type`, `subject`, `grade`,
+    `series`, `year`, `library` (facet filters, one value each), `sort` ("new": newest first),
+    `page` (1-based). A parameter that is not valid is ignored
     and reported on the page. Every hit is checked again against visible_materials(user).
     """
     form = SearchForm(request.GET)
     form.is_valid()
-    query, filters = form.search_arguments()
-    sqs = search_materials(request.user, query, filters)
+    query, filters, sort = form.search_arguments()
+    sqs = search_materials(request.user, query, filters, sort)
 
     page_obj = Paginator(sqs, RESULTS_PER_PAGE).get_page(request.GET.get("page"))
     hit_pks = [int(hit.pk) for hit in page_obj.object_list]
@@ -40,7 +41,14 @@ def search(request):
         results.append({"page": page, "snippet": snippet})
 
     params = {"q": query, **filters} if query else dict(filters)
+    if query and sort:
+        params["sort"] = sort
     context = {
+        "sort": sort,
+        "sort_options": [
+            {"label": label, "selected": sort == value, "url": _url(params, sort=value or None, page=None)}
+            for value, label in form.fields["sort"].choices
+        ] if query else [],
         "form": form,
         "query": query,
         "filters": filters,
@@ -70,11 +78,12 @@ def _facets(params, counts, filters):
     """
     fields = (counts or {}).get("fields", {})
     groups = []
-    for key, (fieldname, choices) in FACETS.items():
+    for key, facet in FACETS.items():
+        choices = facet.get_choices()
         labels = {str(code): label for code, label in choices}
         order = {str(code): position for position, (code, _label) in enumerate(choices)}
         options = []
-        for value, count in fields.get(fieldname, []):
+        for value, count in fields.get(facet.field, []):
             if value is None or value not in labels:
                 continue
             selected = filters.get(key) == value

@@ -397,3 +397,45 @@ def test_stale_index_entry_is_dropped_by_the_access_check(school, material, clie
     assert page.pk not in result_pks(response)
     assert "Tài liệu ôn thi" not in response.content.decode()
     assert page.pk in result_pks(page_of(client, school["student"], q="on thi"))
+
+
+def test_series_year_and_library_facets_count_only_what_the_reader_sees(school, material, client):
+    a_public = material(title="Phân số lớp 6", textbook_series="kntt", school_year="2025-2026")
+    material(title="Phân số nâng cao", textbook_series="ctst", school_year="2024-2025",
+             access_level=AccessLevel.SCHOOL)
+    b_public = material(title="Phân số bài tập", parent=school["index_b"], textbook_series="kntt",
+                        school_year="2025-2026")
+    material(title="Phân số nội bộ", parent=school["index_b"], textbook_series="canh-dieu",
+             school_year="2023-2024", access_level=AccessLevel.SCHOOL)
+    a, b = str(school["a"].pk), str(school["b"].pk)
+
+    anonymous = page_of(client, q="phan so")
+    assert facet_counts(anonymous, "series") == {"kntt": 2}
+    assert facet_counts(anonymous, "year") == {"2025-2026": 2}
+    assert facet_counts(anonymous, "library") == {a: 1, b: 1}
+    library_labels = {o["value"]: o["label"] for g in anonymous.context["facets"] if g["key"] == "library"
+                      for o in g["options"]}
+    assert library_labels == {a: school["a"].name, b: school["b"].name}
+
+    member = page_of(client, school["student"], q="phan so")  # library a's student
+    assert facet_counts(member, "series") == {"kntt": 2, "ctst": 1}
+    assert facet_counts(member, "year") == {"2025-2026": 2, "2024-2025": 1}
+    assert facet_counts(member, "library") == {a: 2, b: 1}
+
+    narrowed = page_of(client, q="phan so", library=b)
+    assert result_pks(narrowed) == [b_public.pk]
+    narrowed = page_of(client, q="phan so", year="2025-2026", series="kntt")
+    assert set(result_pks(narrowed)) == {a_public.pk, b_public.pk}
+    # A year only a hidden material has counts nothing for the anonymous reader.
+    assert page_of(client, q="phan so", year="2023-2024").context["total"] == 0
+
+
+def test_sort_by_relevance_or_newest(school, material, client):
+    older = material(title="Sách nói lớp 1 sách nói")
+    newer = material(title="Truyện đọc thêm", summary="Có một đoạn sách nói.")
+    assert result_pks(page_of(client, q="sách nói"))[0] == older.pk
+    response = page_of(client, q="sách nói", sort="new")
+    assert result_pks(response) == [newer.pk, older.pk]
+    options = {o["label"]: o for o in response.context["sort_options"]}
+    assert options["Mới nhất"]["selected"] and "sort=" not in options["Phù hợp nhất"]["url"]
+    assert '<input type="hidden" name="sort" value="new">' in response.content.decode()
