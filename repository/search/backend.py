@@ -35,6 +35,7 @@ from whoosh.analysis import SpaceSeparatedTokenizer
 from whoosh.fields import ID as WHOOSH_ID
 from whoosh.fields import TEXT, Schema
 from whoosh.index import LockError
+from whoosh.writing import CLEAR
 
 from .text import vietnamese_analyzer
 
@@ -140,19 +141,42 @@ class VietnameseWhooshSearchBackend(WhooshSearchBackend):
         if not objects:
             return
         with self.writer() as writer:
-            for obj in objects:
-                try:
-                    doc = index.full_prepare(obj)
-                except SkipDocument:
-                    continue
-                except Exception:
-                    if not self.silently_fail:
-                        raise
-                    logger.exception("Không chuẩn bị được %s để đánh chỉ mục", get_identifier(obj))
-                    continue
-                doc = {key: self._from_python(value) for key, value in doc.items()}
-                doc.pop("boost", None)  # document boosts are not supported by Whoosh 2.5+
+            for doc in self._documents(index, objects):
                 writer.update_document(**doc)
+
+    def _documents(self, index, objects):
+        """Whoosh documents (dicts) of `objects` prepared by `index`; see `update` for failures."""
+        for obj in objects:
+            try:
+                doc = index.full_prepare(obj)
+            except SkipDocument:
+                continue
+            except Exception:
+                if not self.silently_fail:
+                    raise
+                logger.exception("Không chuẩn bị được %s để đánh chỉ mục", get_identifier(obj))
+                continue
+            doc = {key: self._from_python(value) for key, value in doc.items()}
+            doc.pop("boost", None)  # document boosts are not supported by Whoosh 2.5+
+            yield doc
+
+    def rebuild(self, index, iterable):
+        """Replace the whole index by the documents of `iterable` (model instances, read lazily)
+        prepared by `index`, in one commit: readers see the old index until the new one is
+        complete, never an empty or half-built one (Whoosh's CLEAR merge drops the old segments
+        only at commit). Holds the write lock throughout; a failure leaves the old index as it
+        was. Returns the number of documents written."""
+        writer = self.writer()
+        written = 0
+        try:
+            for doc in self._documents(index, iterable):
+                writer.add_document(**doc)
+                written += 1
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit(mergetype=CLEAR)
+        return written
 
     def remove(self, obj_or_string, commit=True):
         """Delete the document of `obj_or_string` (a model instance or "app.model.pk")."""

@@ -5,8 +5,13 @@ INSTALLED_APPS, so `manage.py update_index` (and haystack's `rebuild_index`, whi
 run Wagtail's command, not haystack's. These functions call haystack's commands by class instead.
 """
 
+from django.apps import apps
 from django.core.management import call_command
+from haystack import connections
 from haystack.management.commands import clear_index, update_index
+
+# Documents read from the database at a time while rebuilding.
+REBUILD_CHUNK = 500
 
 
 def update_search_index(remove=True, verbosity=0, **options):
@@ -19,6 +24,19 @@ def update_search_index(remove=True, verbosity=0, **options):
 
 
 def rebuild_search_index(verbosity=0):
-    """Empty the index and index every live material again (needed after an analyzer change)."""
+    """Index every live material again into a new index that replaces the old one whole (needed
+    after a change of the index's fields or analysis). Returns the number of documents.
+
+    With the Whoosh backend (repository.search.backend) the new index is written beside the old
+    one and swapped in at one commit, so readers never see an empty or half-built index; other
+    backends are cleared and filled again. Raises IndexLockedError if the write lock stays taken.
+    """
+    model = apps.get_model("repository", "MaterialPage")
+    backend = connections["default"].get_backend()
+    index = connections["default"].get_unified_index().get_index(model)
+    if hasattr(backend, "rebuild"):
+        pages = index.index_queryset().order_by("pk").iterator(chunk_size=REBUILD_CHUNK)
+        return backend.rebuild(index, pages)
     call_command(clear_index.Command(), interactive=False, verbosity=verbosity)
     update_search_index(remove=False, verbosity=verbosity)
+    return index.index_queryset().count()

@@ -144,3 +144,44 @@ def test_rebuild_search_index_command_refills_the_index(corpus):
 def test_title_weighs_more_than_summary(corpus):
     order = ranked("phân số")
     assert order.index(corpus["lesson_plan"].pk) < order.index(corpus["summary_only"].pk)
+
+
+def test_rebuild_swaps_in_a_whole_index_readers_never_see_it_half_built(corpus):
+    """While a rebuild writes, readers get the old index whole; at its commit, the new one."""
+    from haystack import connections
+
+    from repository.models import MaterialPage
+    from repository.search_indexes import MaterialPageIndex
+
+    backend = connections["default"].get_backend()
+    index = MaterialPageIndex()
+    seen_during = []
+
+    def pages():
+        for number, page in enumerate(MaterialPage.objects.live().order_by("pk")):
+            if number == 3:  # half way: ask as a reader would
+                seen_during.append(set(ranked("sach noi")) | set(ranked("ky su")))
+            if page.pk != corpus["ky_su"].pk:  # the new index leaves one material out
+                yield page
+
+    written = backend.rebuild(index, pages())
+    assert written == len(CORPUS) - 1
+    assert {corpus["audiobook"].pk, corpus["ky_su"].pk} <= seen_during[0]
+    assert corpus["ky_su"].pk not in ranked("ky su")
+    assert ranked("sach noi")[0] == corpus["audiobook"].pk
+
+
+def test_a_failed_rebuild_leaves_the_old_index(corpus):
+    from haystack import connections
+
+    from repository.models import MaterialPage
+    from repository.search_indexes import MaterialPageIndex
+
+    def broken():
+        yield MaterialPage.objects.live().first()
+        raise RuntimeError("database went away")
+
+    with pytest.raises(RuntimeError):
+        connections["default"].get_backend().rebuild(MaterialPageIndex(), broken())
+    assert ranked("ky su")[0] == corpus["ky_su"].pk
+    assert len(ranked("sach noi hoa hoc ky su phan so ke hoach")) == len(CORPUS)
