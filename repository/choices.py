@@ -19,16 +19,6 @@ class MaterialType(models.TextChoices):
     VIDEO = "video", _("Video bài giảng")
 
 
-# MARC 21 Bibliographic, Leader/06 "Type of record" (https://www.loc.gov/marc/bibliographic/bdleader.html)
-LEADER_06_BY_TYPE = {
-    MaterialType.LESSON_PLAN: "a",  # language material
-    MaterialType.SLIDES: "g",  # projected medium
-    MaterialType.AUDIOBOOK: "i",  # nonmusical sound recording
-    MaterialType.DIGITISED: "a",
-    MaterialType.VIDEO: "g",
-}
-
-
 class Subject(models.TextChoices):
     """Subjects (môn học) of the 2018 general education programme."""
 

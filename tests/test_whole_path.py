@@ -82,7 +82,7 @@ def test_teacher_upload_to_student_stream(school, client, fixture_path, django_c
     assert response.status_code == 200
     record = next(MARCReader(io.BytesIO(response.content), to_unicode=True))
     assert record.leader[6] == "i"
-    assert record["245"]["a"].startswith("Sách nói: Tôi đi học")
+    assert (record["245"]["a"], record["245"]["b"]) == ("Sách nói :", "Tôi đi học /")  # subtitle in $b
     assert record["856"]["u"] == page.get_full_url()
     assert record["100"]["a"].startswith("Thanh Tịnh")
 

@@ -151,8 +151,9 @@ WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.
 WAGTAILDOCS_DOCUMENT_MODEL = "repository.MaterialFile"
 WAGTAILDOCS_DOCUMENT_FORM_BASE = "repository.forms.MaterialFileForm"
 WAGTAILDOCS_SERVE_METHOD = "serve_view"  # every download passes the access check
-# Material files: documents (lesson plans, slides) and audio (audiobooks).
-WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "pptx", "mp3", "m4a", "m4b", "flac", "wav"]
+# Material files: documents (lesson plans, slides), audio (audiobooks), scanned page images (digitised).
+WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "pptx", "mp3", "m4a", "m4b", "flac", "wav",
+                          "tif", "tiff", "jpg", "jpeg", "png"]
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAIL_I18N_ENABLED = False
 # ASCII slugs: the admin's slug field folds Vietnamese (đ -> d); see repository/slugs.py for pages
@@ -178,6 +179,12 @@ HAYSTACK_SIGNAL_PROCESSOR = "repository.search.signals.MaterialSignalProcessor"
 # --- Hoclieu ------------------------------------------------------------------------------------
 # MARC 21 003 (control number identifier): the organisation code of this installation.
 HOCLIEU_MARC_ORG_CODE = os.environ.get("HOCLIEU_MARC_ORG_CODE", "VN-HOCLIEU")
+# {library code: its own code in the MARC Code List for Organizations}, for 003 and 040 of that
+# library's records (others use HOCLIEU_MARC_ORG_CODE), e.g. {"THCS-ND": "VN-ThND"}.
+HOCLIEU_MARC_ORG_CODES = {}
+# {material type: Koha item type}, written as 942 $c for a Koha import, e.g. {"audiobook": "SN"};
+# empty: no 942.
+HOCLIEU_MARC_KOHA_ITEM_TYPES = {}
 # Largest file accepted in an upload or import, in bytes (default 1 GiB).
 HOCLIEU_MAX_UPLOAD_BYTES = int(os.environ.get("HOCLIEU_MAX_UPLOAD_BYTES", 1024 * 1024 * 1024))
 # Tools of the media pipeline.
@@ -199,6 +206,19 @@ HOCLIEU_DERIVATIVE_LEASE_SECONDS = int(os.environ.get("HOCLIEU_DERIVATIVE_LEASE_
 HOCLIEU_DERIVATIVE_MAX_ATTEMPTS = int(os.environ.get("HOCLIEU_DERIVATIVE_MAX_ATTEMPTS", 3))
 HOCLIEU_DERIVATIVE_RETRY_SECONDS = int(os.environ.get("HOCLIEU_DERIVATIVE_RETRY_SECONDS", 30))
 HOCLIEU_REAP_INTERVAL = int(os.environ.get("HOCLIEU_REAP_INTERVAL", 60))
+# OCR of scans (repository.pipeline, media_pipeline.ocr): ocrmypdf with tesseract's languages; a page
+# whose extracted text has fewer than HOCLIEU_OCR_MIN_CHARS_PER_PAGE non-blank characters and whose
+# area is at least HOCLIEU_OCR_MIN_IMAGE_COVERAGE (share, 0-1) under images is OCRed;
+# ocrmypdf may run HOCLIEU_TOOL_TIMEOUT_BASE + HOCLIEU_OCR_TIMEOUT_PER_PAGE seconds a page; a page
+# image of more than HOCLIEU_OCR_MAX_PIXELS pixels is refused before it is decoded (an image bomb);
+# HOCLIEU_OCR_JOBS pages at once (0: every core).
+HOCLIEU_OCRMYPDF = os.environ.get("HOCLIEU_OCRMYPDF", "ocrmypdf")
+HOCLIEU_OCR_LANGUAGES = os.environ.get("HOCLIEU_OCR_LANGUAGES", "vie+eng")
+HOCLIEU_OCR_MIN_CHARS_PER_PAGE = int(os.environ.get("HOCLIEU_OCR_MIN_CHARS_PER_PAGE", 20))
+HOCLIEU_OCR_MIN_IMAGE_COVERAGE = float(os.environ.get("HOCLIEU_OCR_MIN_IMAGE_COVERAGE", 0.5))
+HOCLIEU_OCR_TIMEOUT_PER_PAGE = float(os.environ.get("HOCLIEU_OCR_TIMEOUT_PER_PAGE", 60))
+HOCLIEU_OCR_MAX_PIXELS = int(os.environ.get("HOCLIEU_OCR_MAX_PIXELS", 150_000_000))
+HOCLIEU_OCR_JOBS = int(os.environ.get("HOCLIEU_OCR_JOBS", 0))
 # Speech model (faster-whisper, CTranslate2 format): a directory; empty = transcription off.
 HOCLIEU_WHISPER_MODEL_PATH = os.environ.get("HOCLIEU_WHISPER_MODEL_PATH", "")
 

@@ -6,9 +6,16 @@
     xml = as_marcxml([record])               # bytes, application/marc+xml
 """
 
-from .build import build_record, control_number, material_url
+from .build import build_deleted_record, build_record, control_number, material_url, organization_code
 from .errors import MarcBuildError, MarcError, MarcRecordTooLong
-from .export import FORMAT_ISO2709, FORMAT_MARCXML, UnknownLibrary, export_records, published_materials
+from .export import (
+    FORMAT_ISO2709,
+    FORMAT_MARCXML,
+    UnknownLibrary,
+    export_records,
+    iter_records,
+    published_materials,
+)
 from .write import (
     MARCXML_NAMESPACE,
     MIME_ISO2709,
@@ -31,10 +38,13 @@ __all__ = [
     "UnknownLibrary",
     "as_iso2709",
     "as_marcxml",
+    "build_deleted_record",
     "build_record",
     "control_number",
     "export_records",
+    "iter_records",
     "material_url",
+    "organization_code",
     "published_materials",
     "write_iso2709",
     "write_marcxml",

@@ -59,3 +59,25 @@ def duration_hhmmss(seconds):
     """A duration in seconds as MARC 306 $a "hhmmss" (six digits; hours capped at 99)."""
     hours, minutes, secs = split_duration(seconds)
     return f"{min(hours, 99):02d}{minutes:02d}{secs:02d}"
+
+
+_SIZE_UNITS = ("B", "KB", "MB", "GB", "TB")
+
+
+def file_size_words(size):
+    """A file size in bytes as RDA 3.19.4 records it (347 $c): "845 B", "182 KB", "1,5 MB".
+
+    Units of 1,024 bytes; one decimal (a Vietnamese decimal comma) below 10 of a unit, none above.
+    Raises ValueError for a negative size.
+    """
+    size = int(size)
+    if size < 0:
+        raise ValueError(f"Kích thước tệp âm: {size}")
+    value, unit = float(size), 0
+    while value >= 1024 and unit < len(_SIZE_UNITS) - 1:
+        value /= 1024
+        unit += 1
+    if unit == 0:
+        return f"{size} {_SIZE_UNITS[0]}"
+    text = f"{value:.1f}".replace(".", ",") if value < 10 else f"{round(value)}"
+    return f"{text} {_SIZE_UNITS[unit]}"

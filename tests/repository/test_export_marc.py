@@ -113,3 +113,107 @@ def test_export_records_counts(collection):
     assert export_records(stream, fmt=FORMAT_MARCXML) == 3
     with pytest.raises(ValueError):
         export_records(BytesIO(), fmt="json")
+
+
+# --- --since: an incremental export with deletions (MARC 21 Leader/05 Record status) -------------
+
+
+def make_old(*pages, days=10):
+    """Date the publication and processing of `pages` `days` days back, as if exported long ago."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from repository.models import MaterialFile, MaterialPage
+
+    old = timezone.now() - timedelta(days=days)
+    ids = [page.pk for page in pages]
+    MaterialPage.objects.filter(pk__in=ids).update(first_published_at=old, last_published_at=old)
+    MaterialFile.objects.filter(materials__pk__in=ids).update(processed_at=old)
+    return old
+
+
+def export_since(tmp_path, since, *extra):
+    out = tmp_path / "since.mrc"
+    call_command("export_marc", "--since", since, "-o", str(out), *extra, stderr=StringIO())
+    return {record["001"].data: record for record in read_iso2709(out.read_bytes())}
+
+
+def test_since_writes_changed_records_and_deletions(collection, make_material, tmp_path, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.HOCLIEU_MARC_ORG_CODE = "VN-HOCLIEU"
+    unchanged = collection["public"]
+    edited, unpublished = collection["school_only"], collection["other_library"]
+    deleted = make_material(PDF, title="Giáo án sẽ xoá")
+    old = timezone.localtime(make_old(unchanged, edited, unpublished, deleted))
+    since = (timezone.localtime() - timedelta(days=1)).date().isoformat()
+
+    new = make_material(PDF, title="Giáo án mới")
+    edited.title = "Giáo án nội bộ (sửa)"
+    edited.save_revision().publish()
+    unpublished.unpublish()
+    deleted_id = deleted.pk
+    deleted.delete()
+
+    records = export_since(tmp_path, since)
+    expected_ids = (new.pk, edited.pk, unpublished.pk, deleted_id)
+    assert sorted(records) == sorted(control_number(page_id) for page_id in expected_ids)
+    assert control_number(unchanged.pk) not in records
+    assert control_number(collection["draft"].pk) not in records  # never published: nothing to delete
+    status = {number: record.leader[5] for number, record in records.items()}
+    assert status[control_number(new.pk)] == status[control_number(edited.pk)] == "n"
+    assert status[control_number(unpublished.pk)] == status[control_number(deleted_id)] == "d"
+    gone = records[control_number(deleted_id)]
+    assert gone["245"]["a"] == "Giáo án sẽ xoá."
+    assert gone["003"].data == "VN-HOCLIEU"
+    withdrawn = records[control_number(unpublished.pk)]
+    assert withdrawn["245"]["a"].startswith("Toán 6")  # the full record, marked deleted
+    # 005: the moment it was unpublished, not its last publication ten days ago
+    assert withdrawn["005"].data > old.strftime("%Y%m%d%H%M%S")
+
+    # A later run with nothing new since writes nothing.
+    later = (timezone.localtime() + timedelta(minutes=1)).isoformat()
+    assert export_since(tmp_path, later) == {}
+
+
+def test_since_republished_material_is_new_again(collection, tmp_path):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    page = collection["public"]
+    make_old(*collection.values())
+    since = (timezone.localtime() - timedelta(hours=1)).isoformat()
+    page.unpublish()
+    page.get_latest_revision().publish()
+    records = export_since(tmp_path, since)
+    assert [record.leader[5] for record in records.values()] == ["n"]
+    assert list(records) == [control_number(page.pk)]
+
+
+def test_since_for_one_library_uses_its_organization_code(collection, school, make_material, tmp_path,
+                                                          settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.HOCLIEU_MARC_ORG_CODES = {school["a"].code: "VN-THCSND"}
+    gone = make_material(PDF, title="Xoá")
+    make_old(*collection.values(), gone)
+    since = (timezone.localtime() - timedelta(days=1)).date().isoformat()
+    collection["other_library"].unpublish()  # library b: not in library a's export
+    gone_id = gone.pk
+    gone.delete()
+
+    records = export_since(tmp_path, since, "--library", school["a"].code)
+    assert list(records) == [control_number(gone_id)]
+    assert records[control_number(gone_id)]["003"].data == "VN-THCSND"
+
+
+@pytest.mark.parametrize("value", ["hôm qua", "2025-13-01", ""])
+def test_since_rejects_what_is_not_a_date(collection, tmp_path, value):
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        call_command("export_marc", "--since", value, "-o", str(tmp_path / "x.mrc"), stderr=StringIO())
