@@ -13,6 +13,10 @@ Formats and the rule used for each:
 - M4A / M4B: an ISO BMFF ``ftyp`` box first (ISO/IEC 14496-12 §4.3).
 - FLAC: ``fLaC`` (after an optional ID3 tag), https://xiph.org/flac/format.html.
 - WAV: ``RIFF`` .... ``WAVE`` (Microsoft RIFF specification).
+- TIFF: ``II*\\0`` or ``MM\\0*`` (TIFF 6.0 §2, byte order then 42), or BigTIFF's ``II+\\0`` / ``MM\\0+``.
+- JPEG: SOI then a marker, ``FF D8 FF`` (ITU-T T.81 §B.1.1.3).
+- PNG: the 8-byte signature ``89 50 4E 47 0D 0A 1A 0A`` (PNG 3rd edition §5.2).
+  These three are checked before MP3, whose frame sync could match a JPEG's ``FF``s.
 
 `sniff(fileobj)` works on any seekable binary file object (an upload in memory, a storage file),
 `sniff_path(path)` on a path; `check_extension(name, fmt)` compares with the file name.
@@ -30,9 +34,14 @@ MP3 = "mp3"
 MP4_AUDIO = "m4a"
 FLAC = "flac"
 WAV = "wav"
+TIFF = "tiff"
+JPEG = "jpeg"
+PNG = "png"
 
 DOCUMENT_FORMATS = frozenset({PDF, DOCX, PPTX})
 AUDIO_FORMATS = frozenset({MP3, MP4_AUDIO, FLAC, WAV})
+# Scanned page images: digitised materials (OCR makes them a searchable PDF).
+IMAGE_FORMATS = frozenset({TIFF, JPEG, PNG})
 
 # File-name extensions (lower case, no dot) that each format may carry.
 EXTENSIONS = {
@@ -43,9 +52,13 @@ EXTENSIONS = {
     MP4_AUDIO: {"m4a", "m4b", "mp4"},
     FLAC: {"flac"},
     WAV: {"wav"},
+    TIFF: {"tif", "tiff"},
+    JPEG: {"jpg", "jpeg"},
+    PNG: {"png"},
 }
 # How a format is named to people in messages.
-LABELS = {PDF: "PDF", DOCX: "DOCX", PPTX: "PPTX", MP3: "MP3", MP4_AUDIO: "M4A/M4B", FLAC: "FLAC", WAV: "WAV"}
+LABELS = {PDF: "PDF", DOCX: "DOCX", PPTX: "PPTX", MP3: "MP3", MP4_AUDIO: "M4A/M4B", FLAC: "FLAC", WAV: "WAV",
+          TIFF: "TIFF", JPEG: "JPEG", PNG: "PNG"}
 
 HEAD_BYTES = 8192
 PDF_HEADER_WINDOW = 1024
@@ -64,8 +77,11 @@ _MPEG_SAMPLE_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11
 
 
 def kind_of(fmt):
-    """``"audio"`` for an audio format, else the format itself (``"pdf"``, ``"docx"``, ``"pptx"``)."""
-    return "audio" if fmt in AUDIO_FORMATS else fmt
+    """``"audio"`` for an audio format, ``"image"`` for a page image, else the format itself
+    (``"pdf"``, ``"docx"``, ``"pptx"``)."""
+    if fmt in AUDIO_FORMATS:
+        return "audio"
+    return "image" if fmt in IMAGE_FORMATS else fmt
 
 
 def sniff_path(path):
@@ -77,7 +93,7 @@ def sniff_path(path):
 def sniff(fileobj):
     """Format of a seekable binary file object, from its content; the position is restored.
 
-    Returns one of PDF, DOCX, PPTX, MP3, MP4_AUDIO, FLAC, WAV.
+    Returns one of PDF, DOCX, PPTX, MP3, MP4_AUDIO, FLAC, WAV, TIFF, JPEG, PNG.
     Raises EmptyFile for 0 bytes, UnknownFormat when no rule matches (param `extension` empty:
     the caller knows the name).
     """
@@ -106,6 +122,12 @@ def _sniff_head(head, fileobj):
         return MP4_AUDIO
     if head.startswith(b"fLaC"):
         return FLAC
+    if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
+        return TIFF
+    if head.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
     if head.startswith(b"ID3") and len(head) >= 10:
         size = _syncsafe(head[6:10]) + 10 + (10 if head[5] & 0x10 else 0)
         fileobj.seek(size)

@@ -49,7 +49,7 @@ class EmptyFile(MediaError):
 class UnknownFormat(MediaError):
     code = "unknown_format"
     message = _("Không nhận ra định dạng tệp %(extension)s: nội dung không phải PDF, DOCX, PPTX, "
-                "MP3, M4A/M4B, FLAC hay WAV.")
+                "MP3, M4A/M4B, FLAC, WAV, TIFF, JPEG hay PNG.")
 
 
 class ContentMismatch(MediaError):
@@ -72,6 +72,23 @@ class PdfCorrupt(MediaError):
 class OfficeCorrupt(MediaError):
     code = "office_corrupt"
     message = _("Tệp %(format)s bị hỏng, không đọc được (%(detail)s).")
+
+
+class ImageCorrupt(MediaError):
+    """A page image that cannot be read or decoded (params: format, detail)."""
+
+    code = "image_corrupt"
+    message = _("Ảnh %(format)s bị hỏng hoặc không đầy đủ, không đọc được (%(detail)s).")
+
+
+class ImageTooLarge(MediaError):
+    """A page image over the pixel limit, refused before it is decoded: maybe a decompression bomb
+    (params: width, height, megapixels, limit_megapixels; megapixels as floats)."""
+
+    code = "image_too_large"
+    message = _("Ảnh quá lớn: %(width)s × %(height)s điểm ảnh (%(megapixels)s triệu), vượt giới hạn "
+                "%(limit_megapixels)s triệu điểm ảnh. Tệp có thể là “bom giải nén” nên không được xử lí; "
+                "hãy quét lại ở độ phân giải thấp hơn (300 dpi là đủ).")
 
 
 class AudioUndecodable(MediaError):

@@ -21,6 +21,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 import pypdfium2
+import pypdfium2.raw as pdfium_c
 
 from .errors import EmptyFile, PdfCorrupt, PdfEncrypted
 
@@ -36,12 +37,14 @@ _FPDF_ERR_SECURITY = 6
 @dataclass
 class PdfText:
     """Text of a PDF: `page_count` pages, `page_texts[i]` the text of page i+1, `full_text` all pages
-    joined by a form feed, `metadata` the document information dictionary (Title, Author, ...)."""
+    joined by a form feed, `metadata` the document information dictionary (Title, Author, ...),
+    `image_coverage[i]` the share (0.0-1.0) of page i+1's area under images (`image_coverage`)."""
 
     page_count: int
     page_texts: list[str]
     full_text: str
     metadata: dict = field(default_factory=dict)
+    image_coverage: list = field(default_factory=list)
 
 
 def open_pdf(path):
@@ -77,15 +80,33 @@ def _clean(text):
     return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
 
 
+def image_coverage(page):
+    """The share (float, 0.0-1.0) of `page`'s area (a pypdfium2 PdfPage) covered by image objects,
+    nested ones included, by the sum of their bounding boxes clipped to the page: about 1.0 for a
+    scanned page, 0.0 for a page of text or a blank page."""
+    width, height = page.get_size()
+    if not width or not height:
+        return 0.0
+    covered = 0.0
+    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=3):
+        left, bottom, right, top = obj.get_bounds()
+        left, right = max(0.0, left), min(width, right)
+        bottom, top = max(0.0, bottom), min(height, top)
+        if right > left and top > bottom:
+            covered += (right - left) * (top - bottom)
+    return round(min(1.0, covered / (width * height)), 3)
+
+
 def extract_text(path, progress=None):
     """Page count, per-page text and full text of the PDF at `path` (see PdfText), with PDFium.
 
     `progress`, if given, is called with the fraction of pages done (0.0-1.0) after each page.
+    Each page's `image_coverage` comes with it (what the OCR decision needs).
     Raises the errors of `open_pdf`. A scanned PDF gives empty page texts (OCR is a separate step).
     """
     document = open_pdf(path)
     try:
-        page_texts = []
+        page_texts, coverage = [], []
         total = len(document) or 1
         for page in document:
             if progress is not None and page_texts:
@@ -93,6 +114,7 @@ def extract_text(path, progress=None):
             textpage = page.get_textpage()
             try:
                 page_texts.append(_clean(textpage.get_text_bounded()))
+                coverage.append(image_coverage(page))
             finally:
                 textpage.close()
                 page.close()
@@ -102,6 +124,7 @@ def extract_text(path, progress=None):
             page_texts=page_texts,
             full_text="\n\f\n".join(page_texts),
             metadata=metadata,
+            image_coverage=coverage,
         )
     finally:
         document.close()

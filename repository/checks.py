@@ -132,10 +132,18 @@ def media_tools():
         ),
         MediaTool(
             "tesseract", ("tesseract",), ("--version",), "tesseract-ocr tesseract-ocr-vie",
-            gettext_lazy("Nhận dạng chữ tiếng Việt (OCR) cho PDF quét"),
-            gettext_lazy("Chưa có gì ngừng: quy trình xử lí hiện chưa làm OCR, PDF quét không có văn bản "
-                         "để tìm kiếm."),
+            gettext_lazy("Nhận dạng chữ tiếng Việt (OCR) cho PDF quét và ảnh trang quét (qua ocrmypdf)"),
+            gettext_lazy("OCR báo lỗi: PDF quét và ảnh trang quét (TIFF, JPEG, PNG) không có văn bản để "
+                         "tìm kiếm, không có bản PDF tìm kiếm được."),
             languages=TESSERACT_LANGUAGES,
+        ),
+        MediaTool(
+            "ocrmypdf", ("ocrmypdf",), ("--version",), "ocrmypdf",
+            gettext_lazy("Làm PDF/A tìm kiếm được từ PDF quét và ảnh trang quét (TIFF, JPEG, PNG), dùng "
+                         "tesseract vie+eng, xoay và chỉnh nghiêng trang"),
+            gettext_lazy("OCR báo lỗi “thiếu công cụ”: PDF quét và tài liệu số hoá dạng ảnh không có văn "
+                         "bản để tìm kiếm, không có bản PDF tìm kiếm được; các việc xử lí khác vẫn chạy."),
+            setting="HOCLIEU_OCRMYPDF",
         ),
         MediaTool(
             "libreoffice", ("libreoffice", "soffice"), ("--version",), "libreoffice-nogui",

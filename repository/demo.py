@@ -181,6 +181,23 @@ def build_demo(fixtures, log=print):
         page.save_revision(user=librarian).publish(user=librarian)
     log(f"Sách nói: {len(audiobooks)}")
 
+    # Digitised in-house materials: a scanned PDF and a multi-page TIFF with no text of their own;
+    # OCR makes each a searchable PDF/A, so words of the scan (e.g. "kỉ yếu") find them.
+    scans = [
+        ("pdf/vi_scan_thong_bao_imageonly.pdf", "Thông báo số hoá tài liệu nội sinh (bản quét PDF)"),
+        ("images/vi_scan_thong_bao.tif", "Thông báo số hoá tài liệu nội sinh (ảnh quét TIFF)"),
+    ]
+    for relative, title in scans:
+        material_file = _material_file(fixtures / relative, title, tv, librarian)
+        page = MaterialPage(file=material_file, owner=librarian, live=False, title=title,
+                            slug=unique_child_slug(tv.index_page, title),
+                            material_type=MaterialType.DIGITISED, creators=tv.name, subject=Subject.OTHER,
+                            language="vie", access_level=AccessLevel.PUBLIC, rights="CC-BY-4.0", ddc="027.8",
+                            summary="Bản quét hai trang; chữ trong ảnh được nhận dạng (OCR) để tìm kiếm.")
+        tv.index_page.add_child(instance=page)
+        page.save_revision(user=librarian).publish(user=librarian)
+    log(f"Tài liệu số hoá (bản quét, OCR): {len(scans)}")
+
     report = import_materials(
         [fixtures / "pdf/scotus-transcript-p1.pdf", fixtures / "office/pptx-tbl-cell.pptx",
          fixtures / "broken/truncated_jfk.mp3", fixtures / "broken/empty.pdf"],

@@ -15,18 +15,20 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.documents.forms import BaseDocumentForm
 from wagtail.search import index as search_index
 
-from media_pipeline.detect import detect
+from media_pipeline.detect import IMAGE_FORMATS, detect
 from media_pipeline.errors import MediaError
 from media_pipeline.files import digest_fileobj
+from media_pipeline.ocr import inspect_image
 
 from .models import MaterialFile
 from .versions import file_is_approved, new_version_of, replacement_problems, submit_new_version
 
 
 class MaterialFileForm(BaseDocumentForm):
-    """Rejects, before anything is stored: empty files, files over HOCLIEU_MAX_UPLOAD_BYTES, and files
+    """Rejects, before anything is stored: empty files, files over HOCLIEU_MAX_UPLOAD_BYTES, files
     whose content is not a supported format or does not match their extension (media_pipeline.detect,
-    e.g. a PPTX named .pdf). Deeper checks (encryption, truncation) run in the pipeline afterwards.
+    e.g. a PPTX named .pdf), and page images over HOCLIEU_OCR_MAX_PIXELS (an image bomb; its header
+    is read, nothing decoded). Deeper checks (encryption, truncation) run in the pipeline afterwards.
     """
 
     def __init__(self, *args, **kwargs):
@@ -65,7 +67,9 @@ class MaterialFileForm(BaseDocumentForm):
             )
         if isinstance(uploaded, UploadedFile):  # a new upload, not the file already stored
             try:
-                detect(uploaded, uploaded.name)
+                fmt = detect(uploaded, uploaded.name)
+                if fmt in IMAGE_FORMATS:
+                    inspect_image(uploaded, max_pixels=settings.HOCLIEU_OCR_MAX_PIXELS, decode=False)
             except MediaError as error:
                 raise ValidationError(str(error), code=error.code) from error
         return uploaded

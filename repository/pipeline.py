@@ -13,7 +13,11 @@ The flow (DESIGN.md "The way data flows"):
    renews while reporting progress; runs the kind's work on a local copy with a time limit that grows
    with the file (`tool_timeout`); stores the output and findings only if it still holds the claim
    (otherwise its bytes are deleted); and updates the file's summary (`summarise`). The probe
-   decides the other kinds: PDF -> text, thumbnail; DOCX/PPTX -> text; audio -> audio rendition.
+   decides the other kinds: PDF -> text, thumbnail; DOCX/PPTX -> text; audio -> audio rendition;
+   a page image (TIFF, JPEG, PNG; refused at the probe over HOCLIEU_OCR_MAX_PIXELS) -> OCR. The
+   text decides OCR for a PDF: when a page's text is (near) empty (`pages_needing_ocr`), OCR makes a
+   searchable PDF/A (media_pipeline.ocr), whose text then stands for the file's (MaterialFile
+   .page_texts, hence search).
 4. Failures: a fault of the file or of the set-up (media_pipeline.errors.MediaError with
    `transient` False: encrypted, corrupt, not audio, a missing tool) fails at once with its
    Vietnamese reason; a passing one (a tool that timed out or crashed, an unexpected error) goes back
@@ -42,7 +46,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import default_task_backend
 
-from media_pipeline import audio, detect, office, pdf
+from media_pipeline import audio, detect, ocr, office, pdf
 from media_pipeline.errors import MediaError, ToolFailed
 from media_pipeline.files import digest_fieldfile, local_path
 
@@ -65,6 +69,7 @@ KINDS_AFTER_PROBE = {
     detect.PDF: [DerivativeKind.TEXT, DerivativeKind.THUMBNAIL],
     detect.DOCX: [DerivativeKind.TEXT],
     detect.PPTX: [DerivativeKind.TEXT],
+    **{fmt: [DerivativeKind.OCR] for fmt in detect.IMAGE_FORMATS},
 }
 AUDIO_KINDS = [DerivativeKind.AUDIO_RENDITION]
 
@@ -267,17 +272,86 @@ def process_derivative(material_file_id, kind):
         derivative.refresh_from_db()
         if derivative.kind == DerivativeKind.PROBE and derivative.status == DerivativeStatus.DONE:
             _plan_after_probe(material_file, derivative)
+        if derivative.kind == DerivativeKind.TEXT and derivative.status == DerivativeStatus.DONE:
+            _plan_after_text(material_file, derivative)
         summarise(material_file.pk)
         return derivative.status
 
 
 def _plan_after_probe(material_file, probe):
     fmt = probe.metadata.get("format")
-    kinds = AUDIO_KINDS if fmt in detect.AUDIO_FORMATS else KINDS_AFTER_PROBE.get(fmt, [])
-    for kind in kinds:
+    for kind in kinds_for_format(fmt):
         derivative = ensure_derivative(material_file, kind)
         if derivative.status == DerivativeStatus.PENDING:
             enqueue_derivative(material_file.pk, kind)
+    text = current_derivative(material_file, DerivativeKind.TEXT)
+    if text is not None:
+        _plan_after_text(material_file, text)
+
+
+def _plan_after_text(material_file, text):
+    """Queue OCR of a PDF whose text (the finished TEXT derivative `text`) has pages without text."""
+    if text.metadata.get("format", detect.PDF) != detect.PDF or not needs_ocr(material_file, text):
+        return
+    derivative = ensure_derivative(material_file, DerivativeKind.OCR)
+    if derivative.status == DerivativeStatus.PENDING:
+        enqueue_derivative(material_file.pk, DerivativeKind.OCR)
+
+
+def kinds_for_format(fmt):
+    """The kinds made after the probe for format `fmt` (a media_pipeline.detect constant)."""
+    return AUDIO_KINDS if fmt in detect.AUDIO_FORMATS else KINDS_AFTER_PROBE.get(fmt, [])
+
+
+def pages_needing_ocr(page_texts, min_chars=None, image_coverage=None, min_coverage=None):
+    """1-based numbers of the scanned pages of `page_texts` (list of str): fewer than `min_chars`
+    (default HOCLIEU_OCR_MIN_CHARS_PER_PAGE) non-blank characters (none, or only a stamp or a page
+    number) on a page mostly under images: `image_coverage[i]` (share of page i+1's area, from the
+    TEXT derivative) at least `min_coverage` (default HOCLIEU_OCR_MIN_IMAGE_COVERAGE). A short page
+    of real text ("Phiếu bài tập số 1") or a blank page is not a scan. Without `image_coverage`
+    (text extracted before it was recorded), the characters alone decide."""
+    if min_chars is None:
+        min_chars = settings.HOCLIEU_OCR_MIN_CHARS_PER_PAGE
+    if min_coverage is None:
+        min_coverage = settings.HOCLIEU_OCR_MIN_IMAGE_COVERAGE
+    pages = []
+    for number, text in enumerate(page_texts, start=1):
+        if len("".join(text.split())) >= min_chars:
+            continue
+        if image_coverage and len(image_coverage) >= number and image_coverage[number - 1] < min_coverage:
+            continue
+        pages.append(number)
+    return pages
+
+
+def text_pages_needing_ocr(text):
+    """`pages_needing_ocr` of a finished TEXT Derivative `text` (its page texts and image coverage)."""
+    return pages_needing_ocr(text.metadata.get("page_texts", []),
+                             image_coverage=text.metadata.get("image_coverage"))
+
+
+def needs_ocr(material_file, text):
+    """True if `material_file`, a PDF whose finished TEXT derivative is `text`, has a page needing
+    OCR (`pages_needing_ocr`)."""
+    probe = current_probe(material_file)
+    if probe is None or probe.metadata.get("format") != detect.PDF:
+        return False
+    return bool(text_pages_needing_ocr(text))
+
+
+def ocr_mode(page_texts, pages):
+    """How ocrmypdf treats a PDF whose pages `pages` (1-based) need OCR: ocr.SKIP_TEXT when those
+    pages have no text at all (pages with text are kept; the others are deskewed and read), else
+    ocr.REDO_OCR (a few characters, e.g. a stamp, would make --skip-text pass the page by)."""
+    if any(page_texts[number - 1].strip() for number in pages):
+        return ocr.REDO_OCR
+    return ocr.SKIP_TEXT
+
+
+def ocr_timeout(material_file, pages):
+    """Seconds ocrmypdf may run on `material_file` of `pages` pages: `tool_timeout` (base and size)
+    plus HOCLIEU_OCR_TIMEOUT_PER_PAGE a page."""
+    return tool_timeout(material_file) + settings.HOCLIEU_OCR_TIMEOUT_PER_PAGE * max(1, pages or 1)
 
 
 def _run(material_file, derivative, workdir, heartbeat):
@@ -300,6 +374,11 @@ def _run(material_file, derivative, workdir, heartbeat):
                     metadata["page_count"] = len(document)
                 finally:
                     document.close()
+            elif fmt in detect.IMAGE_FORMATS:
+                # The pixel limit refuses an image bomb here, before anything decodes it.
+                image = ocr.inspect_image(path, max_pixels=settings.HOCLIEU_OCR_MAX_PIXELS)
+                metadata.update(page_count=image.frames, width=image.width, height=image.height,
+                                dpi=list(image.dpi) if image.dpi else None)
             elif fmt in detect.AUDIO_FORMATS:
                 info = audio.probe(path, ffprobe=settings.HOCLIEU_FFPROBE,
                                    timeout=tool_timeout(material_file))
@@ -319,6 +398,8 @@ def _run(material_file, derivative, workdir, heartbeat):
                 text = office.extract_pptx(path)
             found = {"page_count": getattr(text, "page_count", None),
                      "page_texts": getattr(text, "page_texts", []), "full_text": text.full_text}
+            if fmt == detect.PDF:
+                found["image_coverage"] = text.image_coverage
             return found, None
         if kind == DerivativeKind.THUMBNAIL:
             return {}, (f"{stem}.png", ContentFile(pdf.render_thumbnail(path)))
@@ -332,7 +413,39 @@ def _run(material_file, derivative, workdir, heartbeat):
             )
             output = (f"{stem}.m4a", File(open(rendition_path, "rb")))
             return {"duration_seconds": round(result.duration, 3)}, output
+        if kind == DerivativeKind.OCR:
+            return _run_ocr(material_file, probe, path, os.path.join(workdir, f"{stem}.pdf"), heartbeat)
     raise ValueError(f"unknown derivative kind {kind!r}")
+
+
+def _run_ocr(material_file, probe, path, output_path, heartbeat):
+    """OCR of the scan at `path` (a PDF whose TEXT is done, or a page image) into a searchable PDF/A
+    at `output_path`: (metadata, (file name, File))."""
+    fmt = probe.metadata.get("format") if probe else None
+    image = fmt in detect.IMAGE_FORMATS
+    if image:
+        pages = probe.metadata.get("page_count") or 1
+        ocr_pages, mode = list(range(1, pages + 1)), ocr.SKIP_TEXT
+    else:
+        text = current_derivative(material_file, DerivativeKind.TEXT)
+        page_texts = text.metadata.get("page_texts", []) if text else []
+        pages = len(page_texts) or probe.metadata.get("page_count") or 1
+        ocr_pages = text_pages_needing_ocr(text) if text else list(range(1, pages + 1))
+        mode = ocr_mode(page_texts, ocr_pages) if text else ocr.SKIP_TEXT
+    timeout = ocr_timeout(material_file, len(ocr_pages))
+    result = ocr.make_searchable_pdf(
+        path, output_path, image=image, mode=mode, languages=settings.HOCLIEU_OCR_LANGUAGES,
+        ocrmypdf=settings.HOCLIEU_OCRMYPDF, timeout=timeout, max_pixels=settings.HOCLIEU_OCR_MAX_PIXELS,
+        jobs=settings.HOCLIEU_OCR_JOBS or None, progress=heartbeat,
+        expected_seconds=5.0 * len(ocr_pages),
+    )
+    metadata = {
+        "page_count": result.page_count, "page_texts": result.page_texts, "full_text": result.full_text,
+        "ocr_pages": ocr_pages, "mode": result.mode, "pdfa": result.pdfa,
+        "languages": settings.HOCLIEU_OCR_LANGUAGES, "seconds": round(result.seconds, 3),
+    }
+    stem = os.path.splitext(os.path.basename(material_file.file.name))[0]
+    return metadata, (f"{stem}.pdf", File(open(output_path, "rb")))
 
 
 def _finish(derivative, token, metadata, output):
@@ -430,8 +543,10 @@ def summarise(material_file_id):
     else:
         probe = derivatives.get(DerivativeKind.PROBE)
         fmt = probe.metadata.get("format") if probe else None
-        expected = {DerivativeKind.PROBE, *(AUDIO_KINDS if fmt in detect.AUDIO_FORMATS
-                                           else KINDS_AFTER_PROBE.get(fmt, []))}
+        expected = {DerivativeKind.PROBE, *kinds_for_format(fmt)}
+        text = derivatives.get(DerivativeKind.TEXT)
+        if fmt == detect.PDF and text is not None and text_pages_needing_ocr(text):
+            expected.add(DerivativeKind.OCR)
         status = ProcessingStatus.DONE if expected <= set(derivatives) else ProcessingStatus.PENDING
     order = list(DerivativeKind.values)
     failed = sorted((d for d in derivatives.values() if d.status == DerivativeStatus.FAILED),
@@ -555,8 +670,15 @@ def reprocess(material_files, kind=None, failed_only=False):
 
 
 def _kinds_for(probe):
+    """The kinds after `probe` (a Derivative): those of its format, and OCR for a PDF whose finished
+    text has pages needing it."""
     fmt = probe.metadata.get("format") if probe.status == DerivativeStatus.DONE else None
-    return AUDIO_KINDS if fmt in detect.AUDIO_FORMATS else KINDS_AFTER_PROBE.get(fmt, [])
+    kinds = list(kinds_for_format(fmt))
+    if fmt == detect.PDF:
+        text = current_derivative(probe.material_file, DerivativeKind.TEXT)
+        if text is not None and text_pages_needing_ocr(text):
+            kinds.append(DerivativeKind.OCR)
+    return kinds
 
 
 def delete_output_after_commit(sender, instance, **kwargs):

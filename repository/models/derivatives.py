@@ -25,6 +25,7 @@ class DerivativeKind(models.TextChoices):
     TEXT = "text", _("Văn bản từng trang")
     THUMBNAIL = "thumbnail", _("Ảnh bìa")
     AUDIO_RENDITION = "audio_rendition", _("Bản âm thanh phát trực tuyến")
+    OCR = "ocr", _("Nhận dạng chữ (OCR), PDF tìm kiếm được")
 
 
 # Bumped when the code that makes a kind changes its output; a change of the settings that shape the
@@ -34,6 +35,7 @@ CODE_VERSIONS = {
     DerivativeKind.TEXT: 1,
     DerivativeKind.THUMBNAIL: 1,
     DerivativeKind.AUDIO_RENDITION: 1,
+    DerivativeKind.OCR: 1,
 }
 
 
@@ -43,6 +45,10 @@ def kind_parameters(kind):
         return {"width": pdf.THUMBNAIL_WIDTH}
     if kind == DerivativeKind.AUDIO_RENDITION:
         return {"bitrate": settings.HOCLIEU_STREAM_BITRATE, "lufs": settings.HOCLIEU_STREAM_LOUDNESS_LUFS}
+    if kind == DerivativeKind.OCR:
+        return {"languages": settings.HOCLIEU_OCR_LANGUAGES,
+                "min_chars_per_page": settings.HOCLIEU_OCR_MIN_CHARS_PER_PAGE,
+                "min_image_coverage": settings.HOCLIEU_OCR_MIN_IMAGE_COVERAGE}
     return {}
 
 
@@ -61,7 +67,8 @@ class DerivativeStatus(models.TextChoices):
 
 
 def derivative_upload_to(instance, filename):
-    """Storage path of a derivative's output: derivatives/thumbnails/… or derivatives/streams/…"""
+    """Storage path of a derivative's output: derivatives/thumbnails/…, derivatives/streams/… or
+    derivatives/ocr/… (the searchable PDF)."""
     folder = {DerivativeKind.THUMBNAIL: "thumbnails", DerivativeKind.AUDIO_RENDITION: "streams"}.get(
         instance.kind, instance.kind
     )
@@ -73,7 +80,9 @@ class Derivative(models.Model):
 
     `metadata` holds the kind's findings: probe {"media_kind", "format", "page_count",
     "duration_seconds", "audio_codec", "bit_rate", "sample_rate", "channels", "chapters"}; text
-    {"page_count", "page_texts", "full_text"}; audio rendition {"duration_seconds", ...}.
+    {"page_count", "page_texts", "full_text"}; audio rendition {"duration_seconds", ...}; ocr (its
+    output the searchable PDF/A) {"page_count", "page_texts", "full_text", "ocr_pages" (1-based pages
+    that needed OCR), "mode" ("skip-text" or "redo-ocr"), "pdfa", "languages", "seconds"}.
     `progress` is 0-100; `attempts` counts claimed runs; `permanent` marks a failure that retrying
     cannot mend (the file's fault), as opposed to a passing one retried after `next_attempt_at`.
     """

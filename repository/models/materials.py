@@ -11,6 +11,8 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.documents.models import AbstractDocument, Document
 from wagtail.models import Page
 
+from media_pipeline import detect
+
 from ..choices import (
     GRADE_CHOICES,
     AccessLevel,
@@ -48,7 +50,7 @@ class MaterialFile(AbstractDocument):
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True, editable=False, db_index=True)
     media_kind = models.CharField(
         _("loại tệp"), max_length=16, blank=True, editable=False,
-        help_text=_("Loại nhận ra từ nội dung tệp: pdf, docx, pptx, audio."),
+        help_text=_("Loại nhận ra từ nội dung tệp: pdf, docx, pptx, audio, image."),
     )
     processing_status = models.CharField(
         _("trạng thái xử lí"), max_length=16, choices=ProcessingStatus.choices,
@@ -94,18 +96,28 @@ class MaterialFile(AbstractDocument):
         return cache[kind]
 
     def _derivative_text(self):
-        derivative = self.current_derivative("text")
+        # The OCR's text, once done, has every page: those kept with their own text and those read
+        # from the scan; until then (or when the file needs no OCR), the extracted text.
+        derivative = self.current_derivative("ocr") or self.current_derivative("text")
         return derivative.metadata if derivative is not None else {}
 
     @property
     def full_text(self):
-        """Extracted text of the whole file (str; pages separated by a form feed); "" until done."""
+        """Text of the whole file (str; pages separated by a form feed), from OCR for a scan; ""
+        until done."""
         return self._derivative_text().get("full_text", "")
 
     @property
     def page_texts(self):
-        """Extracted text page by page (list of str; PDF pages, PPTX slides); [] until done."""
+        """Text page by page (list of str; PDF pages, PPTX slides, scanned pages read by OCR); []
+        until done."""
         return self._derivative_text().get("page_texts", [])
+
+    @property
+    def searchable_pdf(self):
+        """The searchable PDF/A made by OCR of a scan (a FieldFile) or None."""
+        derivative = self.current_derivative("ocr")
+        return derivative.output if derivative is not None and derivative.output else None
 
     @property
     def thumbnail(self):
@@ -122,6 +134,13 @@ class MaterialFile(AbstractDocument):
     def refresh_from_db(self, *args, **kwargs):
         self.__dict__.pop("_hoclieu_derivatives", None)
         return super().refresh_from_db(*args, **kwargs)
+
+
+def _is_page_image(material_file):
+    """True if `material_file` is a scanned page image: found so by the probe, or named so."""
+    return material_file.media_kind == "image" or detect.extension_of(material_file.file.name) in {
+        extension for fmt in detect.IMAGE_FORMATS for extension in detect.EXTENSIONS[fmt]
+    }
 
 
 class MaterialPageTag(TaggedItemBase):
@@ -234,7 +253,8 @@ class MaterialPage(Page):
                 self.library_id = parent.specific.library_id
 
     def clean(self):
-        """Refuse a file that is not stored in this material's library's collection.
+        """Refuse a page image (TIFF, JPEG, PNG) unless the material is of the digitised type, and a
+        file that is not stored in this material's library's collection.
 
         A material may only hold a file its library owns (Library.file_collections): whoever saves
         it, through the admin form, the API or code, a file id of another library is refused here,
@@ -243,6 +263,11 @@ class MaterialPage(Page):
         """
         super().clean()
         self._set_library_from_parent()
+        digitised = self.material_type == MaterialType.DIGITISED
+        if self.file_id is not None and not digitised and _is_page_image(self.file):
+            raise ValidationError({"file": _(
+                "Ảnh trang quét (TIFF, JPEG, PNG) chỉ dùng cho học liệu loại “Tài liệu số hoá / nội sinh”."
+            )})
         if self.file_id is None or self.library_id is None:
             return
         library = Library.objects.filter(pk=self.library_id).first()

@@ -95,6 +95,26 @@ def test_zip_that_is_not_ooxml_is_unknown():
         detect.detect(buffer, "lesson.docx")
 
 
+@pytest.mark.parametrize(("relative", "fmt"), [
+    ("images/vi_scan_thong_bao.tif", detect.TIFF),
+    ("images/phototest.tif", detect.TIFF),
+    ("images/vi_scan_thong_bao_p1.jpg", detect.JPEG),
+    ("images/vi_scan_thong_bao_p2.png", detect.PNG),
+    ("images/linn.png", detect.PNG),
+])
+def test_page_images_are_sniffed(fixture_path, relative, fmt):
+    with open(fixture_path(relative), "rb") as fileobj:
+        assert detect.sniff(fileobj) == fmt
+        assert detect.detect(fileobj, fixture_path(relative).name) == fmt
+    assert detect.kind_of(fmt) == "image"
+
+
+def test_tiff_extension_in_both_spellings(fixture_path):
+    for name in ("trang.tif", "trang.TIFF"):
+        with open(fixture_path("images/phototest.tif"), "rb") as fileobj:
+            assert detect.detect(fileobj, name) == detect.TIFF
+
+
 def test_kind_of():
     assert detect.kind_of(detect.FLAC) == "audio"
     assert detect.kind_of(detect.PPTX) == "pptx"

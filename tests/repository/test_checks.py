@@ -19,7 +19,8 @@ from repository.checks import (
     parse_version,
 )
 
-TOOLS = ["ffmpeg", "ffprobe", "pdftoppm", "pdftotext", "tesseract", "libreoffice", "espeak-ng", "chromium"]
+TOOLS = ["ffmpeg", "ffprobe", "pdftoppm", "pdftotext", "tesseract", "ocrmypdf", "libreoffice", "espeak-ng",
+         "chromium"]
 INSTALLED_BY_MAKE = [name for name in TOOLS if name != "libreoffice"]
 
 

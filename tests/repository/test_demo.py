@@ -48,3 +48,17 @@ def test_demo_materials_hold_their_own_librarys_files_and_teachers_own_theirs(de
         librarian = set(GroupCollectionPermission.objects.filter(group=library.role_group(Role.LIBRARIAN))
                         .values_list("permission__codename", flat=True))
         assert {"change_document", "delete_document"} <= librarian
+
+
+def test_demo_scans_are_found_by_the_words_in_their_images(demo):
+    from django.contrib.auth.models import AnonymousUser
+
+    from repository.search.query import search_materials
+
+    scans = MaterialPage.objects.filter(material_type="digitised", title__startswith="Thông báo số hoá")
+    assert scans.count() == 2
+    found = {int(hit.pk) for hit in search_materials(AnonymousUser(), "kỉ yếu", {})}
+    for page in scans:
+        assert page.file.processing_status == "done", page.file.processing_error
+        assert page.file.searchable_pdf is not None
+        assert page.pk in found

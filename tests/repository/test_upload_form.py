@@ -13,6 +13,7 @@ from wagtail.models import Collection
 from repository.forms import MaterialFileForm
 from repository.models import MaterialFile
 from repository.models.materials import ProcessingStatus
+from tests.helpers import png_bomb
 
 
 @pytest.fixture
@@ -64,7 +65,9 @@ def test_form_refuses_oversize(admin_user, fixture_path, settings):
     assert "Tệp quá lớn" in form.errors["file"][0]
 
 
-@pytest.mark.parametrize("relative", ["pdf/scotus-transcript-p1.pdf", "office/test.pptx", "audio/jfk.flac"])
+@pytest.mark.parametrize("relative", ["pdf/scotus-transcript-p1.pdf", "office/test.pptx", "audio/jfk.flac",
+                                      "images/vi_scan_thong_bao.tif", "images/vi_scan_thong_bao_p1.jpg",
+                                      "images/vi_scan_thong_bao_p2.png"])
 def test_form_accepts_good_files(admin_user, fixture_path, relative):
     assert bound_form(admin_user, upload(fixture_path, relative)).is_valid()
 
@@ -117,3 +120,17 @@ def test_admin_edit_of_title_keeps_results(
     assert material_file.title == "Lorem ipsum (sửa)"
     assert material_file.processing_attempts == 1
     assert material_file.processing_status == ProcessingStatus.DONE
+
+
+def test_form_refuses_an_image_bomb_with_its_reason(admin_user):
+    form = bound_form(admin_user, SimpleUploadedFile("trang.png", png_bomb(20_000, 20_000)))
+    assert not form.is_valid()
+    assert form.has_error("file", "image_too_large")
+    assert "20000 × 20000" in form.errors["file"][0] and "bom giải nén" in form.errors["file"][0]
+
+
+def test_form_refuses_an_image_named_as_another_format(admin_user, fixture_path):
+    form = bound_form(admin_user, upload(fixture_path, "images/vi_scan_thong_bao_p2.png", name="trang.jpg"))
+    assert not form.is_valid()
+    assert form.has_error("file", "content_mismatch")
+    assert "PNG" in form.errors["file"][0]

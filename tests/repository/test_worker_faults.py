@@ -18,33 +18,13 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from tests.helpers import tiny_pdf
+
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 LEASE_SECONDS = 4
 FIXTURES = ROOT / "fixtures"
-
-
-def tiny_pdf(text):
-    """A one-page PDF (bytes) showing `text` (ASCII) in Helvetica."""
-    content = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out, offsets = b"%PDF-1.4\n", []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return out
 
 
 class Site:
@@ -260,7 +240,8 @@ def test_import_300_files_while_a_worker_processes_them(site, tmp_path):
         assert name in result.stdout
 
     # Every good file is processed and published; nothing of a failed file is published.
-    assert site.query("SELECT COUNT(*) FROM repository_materialfile WHERE processing_status='done'") == [(295,)]
+    done = site.query("SELECT COUNT(*) FROM repository_materialfile WHERE processing_status='done'")
+    assert done == [(295,)]
     assert site.query("SELECT COUNT(*) FROM repository_materialpage m JOIN wagtailcore_page p "
                       "ON p.id = m.page_ptr_id WHERE p.live") == [(295,)]
     assert site.query("SELECT COUNT(*) FROM repository_derivative GROUP BY material_file_id, kind "
