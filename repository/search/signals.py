@@ -8,27 +8,24 @@
 - a library joins, leaves or changes network (`pre_save`/`post_save` of Library): re-index its
   live materials, whose `network_id` decides group-level access.
 
-Saving a draft changes nothing, so nothing is indexed until publication. Index writes run after
-the database transaction commits (`transaction.on_commit`), so a rolled-back publish never reaches
-the index and the page read back is the committed one. A write that fails (e.g. the write lock
-stayed taken, see backend.IndexLockedError) is logged on "hoclieu.search" with the page id;
+Saving a draft changes nothing, so nothing is indexed until publication. Index writes are queued
+as tasks (repository.search.tasks) when the database transaction commits (`transaction.on_commit`),
+so a rolled-back publish never reaches the index, no web request writes the index (the task worker
+does), and the page read back is the committed one. A write that fails (e.g. the write lock stayed
+taken, see backend.IndexLockedError) is logged on "hoclieu.search" with the page id;
 `manage.py update_index --remove` repairs the index, and search results are checked against
 repository.access.visible_materials anyway.
 """
 
-import logging
-
 from django.apps import apps
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
-from haystack.exceptions import NotHandled
 from haystack.signals import BaseSignalProcessor
 from haystack.utils import get_identifier
 from wagtail.signals import page_published, page_unpublished
 
 from ..models import ProcessingStatus
-
-logger = logging.getLogger("hoclieu.search")
+from .tasks import reindex_materials_task, remove_documents_task
 
 
 class MaterialSignalProcessor(BaseSignalProcessor):
@@ -86,37 +83,17 @@ class MaterialSignalProcessor(BaseSignalProcessor):
 
     # --- index writes ----------------------------------------------------------------------
 
-    def reindex_materials(self, pks):
-        """Index the MaterialPages with primary keys `pks` that are live; remove the others."""
-        model = apps.get_model("repository", "MaterialPage")
-        for using in self.connection_router.for_write(models=[model]):
-            index = self._material_index(using, model)
-            if index is None:
-                continue
-            for pk in pks:
-                try:
-                    index.update_object(model(pk=pk), using=using)
-                except Exception:
-                    logger.exception("Không cập nhật được chỉ mục cho học liệu %s", pk)
+    @staticmethod
+    def reindex_materials(pks):
+        """Queue the indexing of the MaterialPages `pks` (list of int): live ones indexed, others removed."""
+        reindex_materials_task.enqueue(list(pks))
 
-    def remove_identifiers(self, identifiers):
-        """Remove the documents `identifiers` ("repository.materialpage.<pk>") from the index."""
-        model = apps.get_model("repository", "MaterialPage")
-        for using in self.connection_router.for_write(models=[model]):
-            backend = self.connections[using].get_backend()
-            for identifier in identifiers:
-                try:
-                    backend.remove(identifier)
-                except Exception:
-                    logger.exception("Không xoá được %s khỏi chỉ mục", identifier)
+    @staticmethod
+    def remove_identifiers(identifiers):
+        """Queue the removal of the documents `identifiers` ("repository.materialpage.<pk>")."""
+        remove_documents_task.enqueue(list(identifiers))
 
     # --- helpers ---------------------------------------------------------------------------
-
-    def _material_index(self, using, model):
-        try:
-            return self.connections[using].get_unified_index().get_index(model)
-        except NotHandled:
-            return None
 
     @staticmethod
     def _live_pks(**filters):

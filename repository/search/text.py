@@ -104,3 +104,22 @@ def highlight_snippet(texts, query, max_chars=SNIPPET_CHARS):
         if snippet:
             return mark_safe(snippet)  # noqa: S308 - whoosh's HtmlFormatter escapes the text
     return ""
+
+
+# At most this many pages of a document are scanned for a snippet.
+SNIPPET_SCAN_PAGES = 200
+
+
+def snippet_with_page(fields, page_texts, query, max_chars=SNIPPET_CHARS):
+    """(snippet, page number) for a search result: the first of `fields` (str: summary, lesson)
+    with a term of `query` gives (snippet, None); otherwise the first page of `page_texts` (list of
+    str, page 1 first: PDF pages, slides, scanned pages) that has one gives (snippet, its 1-based
+    number). Scans at most SNIPPET_SCAN_PAGES pages. ("", None) when nothing matches."""
+    snippet = highlight_snippet(fields, query, max_chars)
+    if snippet:
+        return snippet, None
+    for number, text in enumerate(page_texts[:SNIPPET_SCAN_PAGES], start=1):
+        snippet = highlight_snippet([text], query, max_chars)
+        if snippet:
+            return snippet, number
+    return "", None

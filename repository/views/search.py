@@ -8,7 +8,7 @@ from django.shortcuts import render
 from ..access import visible_materials
 from ..search.forms import SearchForm
 from ..search.query import FACETS, search_materials
-from ..search.text import highlight_snippet
+from ..search.text import highlight_snippet, snippet_with_page
 
 RESULTS_PER_PAGE = 20
 
@@ -35,10 +35,15 @@ def search(request):
         page = by_pk.get(pk)
         if page is None:  # the index is behind the database: never show what the policy hides
             continue
-        snippet = highlight_snippet(
-            [page.summary, page.lesson, page.file.full_text if page.file else ""], query
-        )
-        results.append({"page": page, "snippet": snippet})
+        page_texts = page.file.page_texts if page.file else []
+        if page_texts:
+            snippet, page_number = snippet_with_page([page.summary, page.lesson], page_texts, query)
+        else:
+            page_number = None
+            snippet = highlight_snippet(
+                [page.summary, page.lesson, page.file.full_text if page.file else ""], query
+            )
+        results.append({"page": page, "snippet": snippet, "page_number": page_number})
 
     params = {"q": query, **filters} if query else dict(filters)
     if query and sort:

@@ -439,3 +439,33 @@ def test_sort_by_relevance_or_newest(school, material, client):
     options = {o["label"]: o for o in response.context["sort_options"]}
     assert options["Mới nhất"]["selected"] and "sort=" not in options["Phù hợp nhất"]["url"]
     assert '<input type="hidden" name="sort" value="new">' in response.content.decode()
+
+
+def test_publishing_queues_the_index_write_for_the_worker(school, material, committed, settings):
+    """No web request writes the index: publishing queues repository.search.tasks work, which the
+    task worker runs (here: a backend that keeps tasks instead of running them)."""
+    from django_tasks import default_task_backend
+
+    page = material(title="Định lí Pi-ta-go", publish=False)
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    with committed():
+        page.get_latest_revision().publish()
+    queued = [result for result in default_task_backend.results
+              if result.task.name == "reindex_materials_task"]
+    assert [result.args for result in queued] == [[[page.pk]]]
+    assert found(AnonymousUser(), "pi ta go") == set()  # not yet: the worker has not run
+    queued[0].task.call(*queued[0].args)  # what the worker does
+    assert found(AnonymousUser(), "pi ta go") == {page.pk}
+
+
+def test_snippet_names_the_pdf_page_it_comes_from(school, material, client):
+    page = material(title="Hướng dẫn bảo trì", fixture="pdf/maint-guide.vi.pdf", summary="")
+    texts = page.file.page_texts
+    # A word first found on a page after the first: the snippet names that page.
+    number, word = next((n, w) for n, text in enumerate(texts, start=1) if n > 1
+                        for w in text.split() if len(w) > 6 and w.isalpha()
+                        and not any(w in earlier for earlier in texts[:n - 1]))
+    response = page_of(client, q=word)
+    result = next(r for r in response.context["results"] if r["page"].pk == page.pk)
+    assert result["page_number"] == number
+    assert f"Trang {number}:" in response.content.decode()
