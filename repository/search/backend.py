@@ -178,6 +178,26 @@ class VietnameseWhooshSearchBackend(WhooshSearchBackend):
         writer.commit(mergetype=CLEAR)
         return written
 
+    def vocabulary_version(self):
+        """A value that changes whenever the index does (Whoosh's latest generation number)."""
+        if not self.setup_complete:
+            self.setup()
+        self.index = self.index.refresh()
+        return self.index.latest_generation()
+
+    def field_vocabulary(self, fieldname):
+        """The terms of the index field `fieldname` with their document frequencies: a list of
+        (str, int). Empty for a field the index does not have."""
+        if not self.setup_complete:
+            self.setup()
+        self.index = self.index.refresh()
+        if fieldname not in self.index.schema.names():
+            return []
+        with self.index.reader() as reader:
+            return [(term.decode("utf-8") if isinstance(term, bytes) else term,
+                     reader.doc_frequency(fieldname, term))
+                    for term in reader.lexicon(fieldname)]
+
     def remove(self, obj_or_string, commit=True):
         """Delete the document of `obj_or_string` (a model instance or "app.model.pk")."""
         with self.writer() as writer:

@@ -8,7 +8,9 @@ from django.shortcuts import render
 from ..access import visible_materials
 from ..search.forms import SearchForm
 from ..search.query import FACETS, search_materials
+from ..search.suggest import SUGGEST_BELOW, suggest
 from ..search.text import highlight_snippet, snippet_with_page
+from ..search.vietnamese import has_diacritics
 
 RESULTS_PER_PAGE = 20
 
@@ -48,7 +50,13 @@ def search(request):
     params = {"q": query, **filters} if query else dict(filters)
     if query and sort:
         params["sort"] = sort
+    total = page_obj.paginator.count
+    # Offered when the query finds little, or was typed without diacritics (to restore them).
+    wants_suggestion = query and (total < SUGGEST_BELOW or not has_diacritics(query))
+    suggestion = suggest(request.user, query) if wants_suggestion else ""
     context = {
+        "suggestion": suggestion,
+        "suggestion_url": _url({**filters, "q": suggestion}) if suggestion else None,
         "sort": sort,
         "sort_options": [
             {"label": label, "selected": sort == value, "url": _url(params, sort=value or None, page=None)}
@@ -59,7 +67,7 @@ def search(request):
         "filters": filters,
         "results": results,
         "page_obj": page_obj,
-        "total": page_obj.paginator.count,
+        "total": total,
         "facets": _facets(params, sqs.facet_counts(), filters),
         "previous_url": _url(params, page=page_obj.previous_page_number())
         if page_obj.has_previous() else None,

@@ -185,3 +185,41 @@ def test_a_failed_rebuild_leaves_the_old_index(corpus):
         connections["default"].get_backend().rebuild(MaterialPageIndex(), broken())
     assert ranked("ky su")[0] == corpus["ky_su"].pk
     assert len(ranked("sach noi hoa hoc ky su phan so ke hoach")) == len(CORPUS)
+
+
+# --- “Có phải bạn muốn tìm …” -----------------------------------------------------------------
+
+
+def test_suggestion_restores_diacritics_from_the_index(corpus):
+    from repository.search.suggest import suggest
+
+    anonymous = AnonymousUser()
+    assert suggest(anonymous, "sach noi") == "sách nói"  # not "sách nội": those are not side by side
+    assert suggest(anonymous, "hoa hoc huu co") == "hoá học hữu cơ"
+    assert suggest(anonymous, "sách nói") == ""  # already as the index has it
+
+
+def test_suggestion_corrects_a_typo_one_edit_away(corpus):
+    from repository.search.suggest import suggest
+
+    assert suggest(AnonymousUser(), "phn so") == "phân số"
+
+
+def test_suggestion_shows_on_the_search_page(corpus, client):
+    from django.urls import reverse
+
+    response = client.get(reverse("search"), {"q": "sach noi"})
+    assert response.context["suggestion"] == "sách nói"
+    assert 'data-suggestion>sách nói</a>' in response.content.decode()
+
+
+def test_suggestion_never_tells_a_word_of_a_material_the_reader_may_not_see(school, make_material):
+    from repository.choices import AccessLevel
+    from repository.search.suggest import suggest
+
+    make_material("office/test.docx", title="Đề thi tuyệt mật khoá học", access_level=AccessLevel.SCHOOL)
+    make_material("office/test.docx", title="Ôn tập cuối kì", access_level=AccessLevel.PUBLIC)
+    rebuild_search_index()
+    assert suggest(AnonymousUser(), "tuyet mat") == ""
+    assert suggest(school["student_outsider"], "tuyet mat") == ""
+    assert suggest(school["student"], "tuyet mat") == "tuyệt mật"
