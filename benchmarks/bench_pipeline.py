@@ -117,8 +117,10 @@ class Installation:
     def __init__(self, var):
         self.var = var
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+        # Transcription is off: its cost has its own measure (the bare tools here do not transcribe).
         self.env.update(DJANGO_SETTINGS_MODULE="cms.settings.dev", HOCLIEU_VAR_DIR=str(var),
-                        HOCLIEU_WHOOSH_PATH=str(var / "whoosh"), PYTHONUNBUFFERED="1")
+                        HOCLIEU_WHOOSH_PATH=str(var / "whoosh"), PYTHONUNBUFFERED="1",
+                        HOCLIEU_WHISPER_MODEL_PATH="")
 
     def manage(self, *args, timeout=3600):
         result = subprocess.run([sys.executable, "manage.py", *map(str, args)], cwd=ROOT, env=self.env,

@@ -120,3 +120,12 @@ class ToolTimeout(MediaError):
     code = "tool_timeout"
     message = _("Công cụ %(tool)s chạy quá %(seconds)s giây và đã bị dừng.")
     transient = True
+
+
+class SpeechModelMissing(MediaError):
+    """The speech model directory (HOCLIEU_WHISPER_MODEL_PATH) is missing or incomplete (params:
+    path, files: the missing file names)."""
+
+    code = "speech_model_missing"
+    message = _("Máy chủ thiếu mô hình nhận dạng giọng nói tại %(path)s (thiếu %(files)s); chạy lại "
+                "“make install”.")

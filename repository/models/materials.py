@@ -44,7 +44,7 @@ class MaterialFile(AbstractDocument):
     the player and MARC: the aggregate processing status of the current derivatives, and the probe's
     findings (kind, page count, duration, audio format, chapters). Extracted text, the thumbnail and
     the audio rendition are read from the derivatives (`full_text`, `page_texts`, `thumbnail`,
-    `stream_rendition`), so they never load with a document listing.
+    `stream_rendition`, `transcript_vtt`), so they never load with a document listing.
     """
 
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True, editable=False, db_index=True)
@@ -97,14 +97,16 @@ class MaterialFile(AbstractDocument):
 
     def _derivative_text(self):
         # The OCR's text, once done, has every page: those kept with their own text and those read
-        # from the scan; until then (or when the file needs no OCR), the extracted text.
-        derivative = self.current_derivative("ocr") or self.current_derivative("text")
+        # from the scan; until then (or when the file needs no OCR), the extracted text; for audio,
+        # the transcript's.
+        derivative = (self.current_derivative("ocr") or self.current_derivative("text")
+                      or self.current_derivative("transcript"))
         return derivative.metadata if derivative is not None else {}
 
     @property
     def full_text(self):
-        """Text of the whole file (str; pages separated by a form feed), from OCR for a scan; ""
-        until done."""
+        """Text of the whole file (str; pages separated by a form feed), from OCR for a scan, the
+        transcript for audio (one line per spoken segment); "" until done."""
         return self._derivative_text().get("full_text", "")
 
     @property
@@ -123,6 +125,12 @@ class MaterialFile(AbstractDocument):
     def thumbnail(self):
         """The first-page thumbnail (a FieldFile, PNG) or None."""
         derivative = self.current_derivative("thumbnail")
+        return derivative.output if derivative is not None and derivative.output else None
+
+    @property
+    def transcript_vtt(self):
+        """The transcript's WebVTT captions (a FieldFile, UTF-8 text/vtt) or None."""
+        derivative = self.current_derivative("transcript")
         return derivative.output if derivative is not None and derivative.output else None
 
     @property

@@ -1,6 +1,6 @@
-"""Public views that send a material's media: the audiobook stream and the thumbnail.
+"""Public views that send a material's media: the audiobook stream, its captions and the thumbnail.
 
-Both go through repository.access (drafts only for the library's staff; a refused reader gets the
+All go through repository.access (drafts only for the library's staff; a refused reader gets the
 same 404 as for a material that does not exist, or a login redirect: `refuse_material`) and answer
 with RFC 7233 range support (repository.streaming). Originals are
 served by Wagtail's document view (/documents/<id>/<filename>), guarded by the
@@ -73,3 +73,21 @@ def material_thumbnail(request, page_id):
     if not page.file or not page.file.thumbnail:
         raise Http404(_("Học liệu này chưa có ảnh bìa."))
     return _send(request, page, page.file.thumbnail)
+
+
+@require_safe
+def material_captions(request, page_id):
+    """GET/HEAD materials/<page_id>/captions.vtt: the transcript's WebVTT captions of MaterialPage
+    `page_id` (text/vtt; charset=utf-8), for the player's captions track. 404 when there is none or
+    the user may not see the material (login redirect for an anonymous reader of a published one)."""
+    page, refusal = _visible_material(request, page_id)
+    if refusal:
+        return refusal
+    if not page.file or not page.file.transcript_vtt:
+        raise Http404(_("Học liệu này chưa có phụ đề."))
+    try:
+        response = ranged_file_response(request, page.file.transcript_vtt,
+                                        content_type="text/vtt; charset=utf-8")
+    except FileNotFoundError as exc:
+        raise Http404(_("Không tìm thấy tệp.")) from exc
+    return keep_out_of_shared_caches(response, material_is_public(page))

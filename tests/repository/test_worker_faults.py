@@ -38,6 +38,9 @@ class Site:
             DJANGO_SETTINGS_MODULE="cms.settings.dev", HOCLIEU_VAR_DIR=str(var),
             HOCLIEU_WHOOSH_PATH=str(var / "whoosh"), HOCLIEU_DERIVATIVE_LEASE_SECONDS=str(LEASE_SECONDS),
             HOCLIEU_REAP_INTERVAL="1", PYTHONUNBUFFERED="1",
+            # These tests are about leases and workers; transcription (tests/repository/
+            # test_transcript.py) would only add minutes of speech recognition of a sine wave.
+            HOCLIEU_WHISPER_MODEL_PATH="",
         )
         self.postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
         if self.postgres:
