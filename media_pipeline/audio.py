@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 import ffmpeg
 
-from .errors import AudioTruncated, AudioUndecodable, ToolFailed, ToolMissing, ToolTimeout
+from .errors import AudioTruncated, AudioUndecodable, ToolFailed, ToolMissing, ToolTimeout, tool_detail
 
 STREAM_BITRATE = "64k"
 STREAM_CHANNELS = 1
@@ -68,13 +68,8 @@ def _number(value, kind=float):
         return None
 
 
-def _error_detail(error, path):
-    """Last meaningful line of a tool's stderr (anything with a `stderr` in bytes) for a message,
-    with the server's directory of `path` left out (people see the message)."""
-    text = (error.stderr or b"").decode("utf-8", "replace").replace(str(path), os.path.basename(path))
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[-1][:300] if lines else "mã thoát khác 0"
-
+# The detail of a failure whose tool said nothing on stderr.
+NONZERO_EXIT = "mã thoát khác 0"
 
 PROBE_TIMEOUT = 60.0
 
@@ -93,7 +88,7 @@ def probe(path, ffprobe="ffprobe", timeout=PROBE_TIMEOUT):
     except subprocess.TimeoutExpired as error:
         raise ToolTimeout(tool=ffprobe, seconds=float(timeout)) from error
     if completed.returncode != 0:
-        raise AudioUndecodable(detail=_error_detail(completed, path))
+        raise AudioUndecodable(detail=tool_detail(completed.stderr, path, empty=NONZERO_EXIT))
     try:
         data = json.loads(completed.stdout or b"{}")
     except ValueError as error:
@@ -180,13 +175,6 @@ def make_stream_rendition(
     return rendition
 
 
-class _Finished:
-    """What a finished ffmpeg run left: its exit code and stderr (bytes)."""
-
-    def __init__(self, returncode, stderr):
-        self.returncode, self.stderr = returncode, stderr
-
-
 def _run_with_progress(args, tool, source, timeout, progress):
     """Run ffmpeg `args`, reading its ``-progress`` lines on stdout; stop it past `timeout` seconds.
 
@@ -220,8 +208,7 @@ def _run_with_progress(args, tool, source, timeout, progress):
     if deadline is not None and time.monotonic() >= deadline and process.returncode != 0:
         raise ToolTimeout(tool=tool, seconds=float(timeout))
     if process.returncode != 0:
-        raise AudioUndecodable(detail=_error_detail(_Finished(process.returncode, b"".join(stderr_chunks)),
-                                                    source))
+        raise AudioUndecodable(detail=tool_detail(b"".join(stderr_chunks), source, empty=NONZERO_EXIT))
 
 
 def check_complete(declared, decoded):

@@ -9,8 +9,21 @@ arguments given when the error is raised; floats are rounded to one decimal and 
 active locale (vi: ``4,4``).
 """
 
+import os
+
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
+
+
+def tool_detail(stderr, path=None, empty=""):
+    """The last non-blank line of a tool's `stderr` (bytes or str), stripped, at most 300
+    characters, for an error message; the server's directory of `path` (the file the tool worked
+    on) is left out, since people read the message. `empty` when stderr has no such line."""
+    text = stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else (stderr or "")
+    if path is not None:
+        text = text.replace(str(path), os.path.basename(path))
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1][:300] if lines else empty
 
 
 class MediaError(Exception):

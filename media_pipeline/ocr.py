@@ -47,6 +47,7 @@ from .errors import (
     ToolFailed,
     ToolMissing,
     ToolTimeout,
+    tool_detail,
 )
 
 DEFAULT_LANGUAGES = "vie+eng"
@@ -338,14 +339,9 @@ def _bomb_error(text, max_pixels):
     )
 
 
-def _last_line(stderr):
-    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    return lines[-1][:300] if lines else ""
-
-
 def _error_for(returncode, stderr, tool, image, max_pixels):
     """The MediaError for ocrmypdf's exit code `returncode` and its `stderr`."""
-    detail = _last_line(stderr)
+    detail = tool_detail(stderr)
     if "DecompressionBomb" in stderr:
         return _bomb_error(stderr, max_pixels)
     if returncode == EXIT_ENCRYPTED_PDF:

@@ -28,7 +28,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from .errors import AudioUndecodable, SpeechModelMissing, ToolMissing, ToolTimeout
+from .errors import AudioUndecodable, SpeechModelMissing, ToolMissing, ToolTimeout, tool_detail
 
 SAMPLE_RATE = 16000
 CHUNK_SECONDS = 600.0
@@ -132,9 +132,7 @@ def decode_chunk(path, start, length, *, ffmpeg_cmd="ffmpeg", timeout=None):
     except subprocess.TimeoutExpired as error:
         raise ToolTimeout(tool=ffmpeg_cmd, seconds=float(timeout)) from error
     if completed.returncode != 0:
-        lines = [line for line in completed.stderr.decode("utf-8", "replace").splitlines() if line.strip()]
-        detail = lines[-1].replace(str(path), os.path.basename(path))[:300] if lines else "ffmpeg"
-        raise AudioUndecodable(detail=detail)
+        raise AudioUndecodable(detail=tool_detail(completed.stderr, path, empty="ffmpeg"))
     usable = len(completed.stdout) - len(completed.stdout) % 4
     return numpy.frombuffer(completed.stdout[:usable], dtype=numpy.float32)
 
