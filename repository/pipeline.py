@@ -294,7 +294,7 @@ def _plan_after_probe(material_file, probe):
 
 def _plan_after_text(material_file, text):
     """Queue OCR of a PDF whose text (the finished TEXT derivative `text`) has pages without text."""
-    if text.metadata.get("format", detect.PDF) != detect.PDF or not needs_ocr(material_file, text):
+    if not needs_ocr(material_file, text):
         return
     derivative = ensure_derivative(material_file, DerivativeKind.OCR)
     if derivative.status == DerivativeStatus.PENDING:
@@ -344,9 +344,13 @@ def needs_ocr(material_file, text):
     """True if `material_file`, a PDF whose finished TEXT derivative is `text`, has a page needing
     OCR (`pages_needing_ocr`)."""
     probe = current_probe(material_file)
-    if probe is None or probe.metadata.get("format") != detect.PDF:
-        return False
-    return bool(text_pages_needing_ocr(text))
+    return ocr_expected(probe.metadata.get("format") if probe else None, text)
+
+
+def ocr_expected(fmt, text):
+    """True when a file of format `fmt` (a media_pipeline.detect constant) whose finished TEXT
+    Derivative is `text` (or None) needs OCR: a PDF with scanned pages (`text_pages_needing_ocr`)."""
+    return fmt == detect.PDF and text is not None and bool(text_pages_needing_ocr(text))
 
 
 def ocr_mode(page_texts, pages):
@@ -579,8 +583,7 @@ def summarise(material_file_id):
         probe = derivatives.get(DerivativeKind.PROBE)
         fmt = probe.metadata.get("format") if probe else None
         expected = {DerivativeKind.PROBE, *kinds_for_format(fmt)}
-        text = derivatives.get(DerivativeKind.TEXT)
-        if fmt == detect.PDF and text is not None and text_pages_needing_ocr(text):
+        if ocr_expected(fmt, derivatives.get(DerivativeKind.TEXT)):
             expected.add(DerivativeKind.OCR)
         status = ProcessingStatus.DONE if expected <= set(derivatives) else ProcessingStatus.PENDING
     order = list(DerivativeKind.values)
@@ -709,10 +712,9 @@ def _kinds_for(probe):
     text has pages needing it."""
     fmt = probe.metadata.get("format") if probe.status == DerivativeStatus.DONE else None
     kinds = list(kinds_for_format(fmt))
-    if fmt == detect.PDF:
-        text = current_derivative(probe.material_file, DerivativeKind.TEXT)
-        if text is not None and text_pages_needing_ocr(text):
-            kinds.append(DerivativeKind.OCR)
+    text = current_derivative(probe.material_file, DerivativeKind.TEXT) if fmt == detect.PDF else None
+    if ocr_expected(fmt, text):
+        kinds.append(DerivativeKind.OCR)
     return kinds
 
 

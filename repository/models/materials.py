@@ -95,6 +95,11 @@ class MaterialFile(AbstractDocument):
             cache[kind] = current_derivative(self, kind)
         return cache[kind]
 
+    def _derivative_output(self, kind):
+        """The stored output (a FieldFile) of this file's current finished Derivative of `kind`, or None."""
+        derivative = self.current_derivative(kind)
+        return derivative.output if derivative is not None and derivative.output else None
+
     def _derivative_text(self):
         # The OCR's text, once done, has every page: those kept with their own text and those read
         # from the scan; until then (or when the file needs no OCR), the extracted text; for audio,
@@ -118,26 +123,22 @@ class MaterialFile(AbstractDocument):
     @property
     def searchable_pdf(self):
         """The searchable PDF/A made by OCR of a scan (a FieldFile) or None."""
-        derivative = self.current_derivative("ocr")
-        return derivative.output if derivative is not None and derivative.output else None
+        return self._derivative_output("ocr")
 
     @property
     def thumbnail(self):
         """The first-page thumbnail (a FieldFile, PNG) or None."""
-        derivative = self.current_derivative("thumbnail")
-        return derivative.output if derivative is not None and derivative.output else None
+        return self._derivative_output("thumbnail")
 
     @property
     def transcript_vtt(self):
         """The transcript's WebVTT captions (a FieldFile, UTF-8 text/vtt) or None."""
-        derivative = self.current_derivative("transcript")
-        return derivative.output if derivative is not None and derivative.output else None
+        return self._derivative_output("transcript")
 
     @property
     def stream_rendition(self):
         """The audio rendition for streaming (a FieldFile, AAC in MP4) or None."""
-        derivative = self.current_derivative("audio_rendition")
-        return derivative.output if derivative is not None and derivative.output else None
+        return self._derivative_output("audio_rendition")
 
     def refresh_from_db(self, *args, **kwargs):
         self.__dict__.pop("_hoclieu_derivatives", None)
