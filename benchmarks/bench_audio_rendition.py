@@ -12,22 +12,14 @@ import argparse
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from common import best_of  # noqa: E402 (this script's folder is on sys.path)
+
 from media_pipeline.audio import probe, process_audio  # noqa: E402
-
-
-def best_of(repeat, fn):
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main():
@@ -50,9 +42,9 @@ def main():
         def ours():
             process_audio(source, out / "ours.m4a")
 
-        results = [("decode only (reference)", best_of(args.repeat, decode)),
-                   ("plain AAC transcode", best_of(args.repeat, transcode)),
-                   ("pipeline: probe+loudnorm+AAC+check", best_of(args.repeat, ours))]
+        results = [("decode only (reference)", best_of(args.repeat, decode)[0]),
+                   ("plain AAC transcode", best_of(args.repeat, transcode)[0]),
+                   ("pipeline: probe+loudnorm+AAC+check", best_of(args.repeat, ours)[0])]
     reference = results[0][1]
     print(f"audio: {source.relative_to(ROOT) if source.is_relative_to(ROOT) else source} "
           f"({source.stat().st_size} bytes, {duration:.1f} s), best of {args.repeat}")

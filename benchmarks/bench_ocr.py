@@ -21,13 +21,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import unicodedata
 from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from common import best_of  # noqa: E402 (this script's folder is on sys.path)
 
 FIXTURES = ROOT / "fixtures"
 LANGUAGES = "vie+eng"
@@ -44,15 +45,6 @@ CASES = [
     ("linn.png (Anh)", "images/linn.png", True, "images/linn.png", None),
 ]
 
-
-def best_of(repeat, function):
-    """(best seconds, last result) of `repeat` calls of `function`."""
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = function()
-        best = min(best, time.perf_counter() - start)
-    return best, result
 
 
 def normalise(text):

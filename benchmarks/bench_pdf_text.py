@@ -14,23 +14,15 @@ import argparse
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from common import best_of  # noqa: E402 (this script's folder is on sys.path)
+
 DEFAULT_PDF = ROOT / "fixtures" / "pdf" / "maint-guide.vi.pdf"
 
-
-def best_of(repeat, function):
-    """(best seconds, last result) of `repeat` calls of `function`."""
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = function()
-        best = min(best, time.perf_counter() - start)
-    return best, result
 
 
 def run_pdftotext(path):
