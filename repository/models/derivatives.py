@@ -28,6 +28,12 @@ class DerivativeKind(models.TextChoices):
     AUDIO_RENDITION = "audio_rendition", _("Bản âm thanh phát trực tuyến")
     OCR = "ocr", _("Nhận dạng chữ (OCR), PDF tìm kiếm được")
     TRANSCRIPT = "transcript", _("Bản chép lời (phụ đề WebVTT)")
+    CHAPTERS = "chapters", _("Chia chương")
+    VIDEO_RENDITION = "video_rendition", _("Bản video phát trực tuyến (H.264/AAC)")
+    POSTER = "poster", _("Ảnh đại diện video")
+    PREVIEW_PDF = "preview_pdf", _("Bản xem trước PDF (LibreOffice)")
+    PAGE_PREVIEWS = "page_previews", _("Ảnh xem trước các trang đầu")
+    SIGNED_PDF = "signed_pdf", _("Bản PDF có chữ ký số (PAdES)")
 
 
 # Bumped when the code that makes a kind changes its output; a change of the settings that shape the
@@ -39,6 +45,12 @@ CODE_VERSIONS = {
     DerivativeKind.AUDIO_RENDITION: 1,
     DerivativeKind.OCR: 1,
     DerivativeKind.TRANSCRIPT: 1,
+    DerivativeKind.CHAPTERS: 1,
+    DerivativeKind.VIDEO_RENDITION: 1,
+    DerivativeKind.POSTER: 1,
+    DerivativeKind.PREVIEW_PDF: 1,
+    DerivativeKind.PAGE_PREVIEWS: 1,
+    DerivativeKind.SIGNED_PDF: 1,
 }
 
 
@@ -76,7 +88,8 @@ class DerivativeStatus(models.TextChoices):
 
 def derivative_upload_to(instance, filename):
     """Storage path of a derivative's output: derivatives/thumbnails/…, derivatives/streams/… or
-    derivatives/ocr/… (the searchable PDF) or derivatives/transcript/… (the WebVTT captions)."""
+    derivatives/ocr/… (the searchable PDF), derivatives/transcript/… (the WebVTT captions), or
+    derivatives/<kind>/… for the other kinds."""
     folder = {DerivativeKind.THUMBNAIL: "thumbnails", DerivativeKind.AUDIO_RENDITION: "streams"}.get(
         instance.kind, instance.kind
     )
