@@ -3,6 +3,7 @@
 from .derivatives import Derivative, DerivativeKind, DerivativeStatus
 from .libraries import Library, LibraryIndexPage, LibraryNetwork, LibraryRoleGroup, SubjectGroup
 from .materials import MaterialFile, MaterialPage, MaterialPageTag, ProcessingStatus
+from .transcripts import TranscriptCorrection
 from .workflows import SubjectGroupReviewTask
 
 __all__ = [
@@ -19,4 +20,5 @@ __all__ = [
     "ProcessingStatus",
     "SubjectGroup",
     "SubjectGroupReviewTask",
+    "TranscriptCorrection",
 ]

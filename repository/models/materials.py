@@ -27,6 +27,7 @@ from ..page_forms import MaterialPageForm
 from ..panels import FileProcessingPanel, FileVersionsPanel
 from .derivatives import current_derivative
 from .libraries import Library
+from .transcripts import current_correction
 
 
 class ProcessingStatus(models.TextChoices):
@@ -100,12 +101,23 @@ class MaterialFile(AbstractDocument):
         derivative = self.current_derivative(kind)
         return derivative.output if derivative is not None and derivative.output else None
 
+    @property
+    def transcript_correction(self):
+        """The librarian's correction of this file's transcript (a TranscriptCorrection of the current
+        bytes), or None. Cached on the instance."""
+        cache = self.__dict__.setdefault("_hoclieu_derivatives", {})
+        if "transcript_correction" not in cache:
+            cache["transcript_correction"] = current_correction(self)
+        return cache["transcript_correction"]
+
     def _derivative_text(self):
         # The OCR's text, once done, has every page: those kept with their own text and those read
         # from the scan; until then (or when the file needs no OCR), the extracted text; for audio,
-        # the transcript's.
-        derivative = (self.current_derivative("ocr") or self.current_derivative("text")
-                      or self.current_derivative("transcript"))
+        # the corrected transcript's, else the machine transcript's.
+        derivative = self.current_derivative("ocr") or self.current_derivative("text")
+        if derivative is None and self.transcript_correction is not None:
+            return {"full_text": self.transcript_correction.full_text}
+        derivative = derivative or self.current_derivative("transcript")
         return derivative.metadata if derivative is not None else {}
 
     @property
@@ -132,7 +144,10 @@ class MaterialFile(AbstractDocument):
 
     @property
     def transcript_vtt(self):
-        """The transcript's WebVTT captions (a FieldFile, UTF-8 text/vtt) or None."""
+        """The transcript's WebVTT captions (a FieldFile, UTF-8 text/vtt) or None: the librarian's
+        correction when there is one for the current bytes, else the machine transcript's."""
+        if self.transcript_correction is not None:
+            return self.transcript_correction.captions
         return self._derivative_output("transcript")
 
     @property

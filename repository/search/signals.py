@@ -5,6 +5,7 @@
 - a material is unpublished (`page_unpublished`) or deleted (`post_delete` of MaterialPage): remove it;
 - a file's processing finished, so its extracted text is there (`post_save` of MaterialFile with
   status done): re-index the live materials that use the file;
+- a librarian corrects a file's transcript (`post_save` of TranscriptCorrection): the same;
 - a library joins, leaves or changes network (`pre_save`/`post_save` of Library): re-index its
   live materials, whose `network_id` decides group-level access.
 
@@ -38,6 +39,7 @@ class MaterialSignalProcessor(BaseSignalProcessor):
             (page_unpublished, self.handle_page_unpublished, None),
             (post_delete, self.handle_material_delete, "repository.MaterialPage"),
             (post_save, self.handle_file_save, "repository.MaterialFile"),
+            (post_save, self.handle_transcript_correction, "repository.TranscriptCorrection"),
             (pre_save, self.handle_library_pre_save, "repository.Library"),
             (post_save, self.handle_library_save, "repository.Library"),
         ]
@@ -68,6 +70,12 @@ class MaterialSignalProcessor(BaseSignalProcessor):
         if raw or instance.processing_status != ProcessingStatus.DONE:
             return
         self._on_commit(self.reindex_materials, self._live_pks(file_id=instance.pk))
+
+    def handle_transcript_correction(self, sender, instance, raw=False, **kwargs):
+        # A corrected transcript is the file's searchable text from now on.
+        if raw:
+            return
+        self._on_commit(self.reindex_materials, self._live_pks(file_id=instance.material_file_id))
 
     def handle_library_pre_save(self, sender, instance, raw=False, **kwargs):
         if raw or instance.pk is None:

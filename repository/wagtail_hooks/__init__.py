@@ -1,3 +1,3 @@
 """Wagtail hooks of the repository app, one module per concern (Wagtail imports this package)."""
 
-from . import admin, documents, isolation, moves, pipeline, review, versions  # noqa: F401
+from . import admin, documents, isolation, moves, pipeline, review, transcripts, versions  # noqa: F401
