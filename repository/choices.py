@@ -115,3 +115,11 @@ class Role(models.TextChoices):
 
 
 STAFF_ROLES = (Role.TEACHER, Role.REVIEWER, Role.PRINCIPAL, Role.LIBRARIAN)
+
+
+class ReviewChain(models.TextChoices):
+    """The review steps a library asks of its materials (the site's workflow runs them in order:
+    repository.models.workflows)."""
+
+    SUBJECT_GROUP = "subject_group", _("Tổ chuyên môn duyệt")
+    SUBJECT_GROUP_PRINCIPAL = "subject_group_principal", _("Tổ chuyên môn duyệt, rồi ban giám hiệu ký duyệt")

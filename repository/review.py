@@ -64,16 +64,22 @@ class ReviewAssignment:
 
     `reviewers`: QuerySet of active users (superusers only on the SUPERUSER route); `route`: a
     ReviewRoute; `subject_group`: the SubjectGroup of the material's subject in its library, or None;
-    `group_only_excluded`: True when that group exists but holds nobody but the excluded people.
+    `group_only_excluded`: True when that group exists but holds nobody but the excluded people;
+    `sign_off`: True for the principal's sign-off step (sign_off_assignment), False for the review.
     """
 
     reviewers: object
     route: str
     subject_group: SubjectGroup | None = None
     group_only_excluded: bool = False
+    sign_off: bool = False
 
     def explanation(self):
         """A sentence for the submitter and the reviewers, in the active language."""
+        if self.sign_off:
+            if self.route == ReviewRoute.PRINCIPAL:
+                return _("Ban giám hiệu ký duyệt học liệu này.")
+            return _("Thư viện không có ban giám hiệu nào khác người gửi, nên quản trị hệ thống ký duyệt.")
         if self.route == ReviewRoute.SUBJECT_GROUP:
             return _("Tổ %(group)s duyệt học liệu này.") % {"group": self.subject_group.name}
         if self.subject_group is None:
@@ -145,6 +151,34 @@ def review_assignment(page, exclude=None):
     return ReviewAssignment(superusers, ReviewRoute.SUPERUSER, subject_group, group_only_excluded)
 
 
+def sign_off_assignment(page, exclude=None):
+    """Who signs `page` off after its subject group (PrincipalSignOffTask), as a ReviewAssignment
+    with `sign_off` True: the principals of the page's library, else the superusers; never the
+    people in `exclude` (default `excluded_from_review(page)`)."""
+    excluded = excluded_from_review(page) if exclude is None else set(exclude)
+    library_id, _subject = review_target(page)
+    if library_id is not None:
+        principals = _role_holders(library_id, Role.PRINCIPAL, excluded)
+        if principals.exists():
+            return ReviewAssignment(principals, ReviewRoute.PRINCIPAL, sign_off=True)
+    superusers = get_user_model().objects.filter(is_superuser=True, is_active=True).exclude(pk__in=excluded)
+    return ReviewAssignment(superusers, ReviewRoute.SUPERUSER, sign_off=True)
+
+
+def user_can_sign_off(user, page, exclude=None):
+    """True if `user` may sign off (approve, send back) `page` on the principal's step: never the
+    people in `exclude` (default excluded_from_review(page)), superusers included; otherwise
+    superusers, and the reviewers of sign_off_assignment."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    excluded = excluded_from_review(page) if exclude is None else set(exclude)
+    if user.pk in excluded:
+        return False
+    if user.is_superuser:
+        return True
+    return sign_off_assignment(page, excluded).reviewers.filter(pk=user.pk).exists()
+
+
 def reviewers_for(page, exclude=None):
     """QuerySet of the users who review `page` (review_assignment(page, exclude).reviewers)."""
     return review_assignment(page, exclude).reviewers
@@ -177,8 +211,25 @@ def page_under_review(page):
     return page.specific.get_latest_revision_as_object()
 
 
+def latest_review_comment(page):
+    """The newest finished TaskState with a comment in `page`'s current or last review (a Wagtail
+    WorkflowState), or None: what the teacher must read before editing (who asked, at which step,
+    when, and why)."""
+    workflow_state = page.workflow_states.order_by("-created_at", "-pk").first()
+    if workflow_state is None:
+        return None
+    return (
+        workflow_state.task_states.exclude(comment="")
+        .filter(status__in=(TaskState.STATUS_REJECTED, TaskState.STATUS_APPROVED))
+        .select_related("finished_by", "task")
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
+
+
 class SubjectGroupReviewSubmissionEmailNotifier(GroupApprovalTaskStateSubmissionEmailNotifier):
-    """E-mails the per-page reviewers (and superusers) when a material enters SubjectGroupReviewTask.
+    """E-mails the per-page reviewers (and superusers) when a material enters SubjectGroupReviewTask
+    or PrincipalSignOffTask (whose reviewers are the principals: sign_off_assignment).
 
     Wagtail's own task notifier only handles group-approval tasks, whose reviewers are a fixed set of
     groups. The approved / rejected e-mails to the submitter are Wagtail's workflow notifiers and need
@@ -186,10 +237,10 @@ class SubjectGroupReviewSubmissionEmailNotifier(GroupApprovalTaskStateSubmission
     """
 
     def can_handle(self, instance, **kwargs):
-        from .models import SubjectGroupReviewTask
+        from .models import PrincipalSignOffTask, SubjectGroupReviewTask
 
         return isinstance(instance, TaskState) and isinstance(
-            instance.task.specific, SubjectGroupReviewTask
+            instance.task.specific, (SubjectGroupReviewTask, PrincipalSignOffTask)
         )
 
     def get_recipient_users(self, task_state, **kwargs):
@@ -199,7 +250,12 @@ class SubjectGroupReviewSubmissionEmailNotifier(GroupApprovalTaskStateSubmission
         excluded = excluded_from_review(page)
         if task_state.workflow_state.requested_by_id:
             excluded.add(task_state.workflow_state.requested_by_id)
-        recipients = set(reviewers_for(page, excluded))
+        from .models import PrincipalSignOffTask
+
+        if isinstance(task_state.task.specific, PrincipalSignOffTask):
+            recipients = set(sign_off_assignment(page, excluded).reviewers)
+        else:
+            recipients = set(reviewers_for(page, excluded))
         if getattr(settings, "WAGTAILADMIN_NOTIFICATION_INCLUDE_SUPERUSERS", True):
             recipients |= set(get_user_model().objects.filter(is_superuser=True, is_active=True))
         triggering_user = kwargs.get("user")

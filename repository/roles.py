@@ -17,7 +17,14 @@ from wagtail.models import (
 )
 
 from .choices import Role
-from .models import Library, LibraryIndexPage, LibraryRoleGroup, SubjectGroup, SubjectGroupReviewTask
+from .models import (
+    Library,
+    LibraryIndexPage,
+    LibraryRoleGroup,
+    PrincipalSignOffTask,
+    SubjectGroup,
+    SubjectGroupReviewTask,
+)
 
 # Page permissions per role on the library's index page (Wagtail: "add" lets a user edit their own pages).
 PAGE_PERMISSIONS = {
@@ -147,15 +154,28 @@ def add_member(user, library, role):
 
 
 def ensure_review_workflow():
-    """The site-wide workflow (subject-group review) assigned to the home page; returns it."""
+    """The site-wide review workflow assigned to the home page, with its two steps (the subject
+    group's review, then the principal's sign-off, skipped for libraries that do not ask for it:
+    repository.models.workflows); returns it. Idempotent."""
     workflow, _ = Workflow.objects.get_or_create(name=REVIEW_WORKFLOW_NAME, defaults={"active": True})
     # WorkflowTask rows are written directly: `workflow.workflow_tasks` is a modelcluster relation,
     # whose create() only keeps the child in memory until the workflow itself is saved.
     if not WorkflowTask.objects.filter(workflow=workflow).exists():
         task = SubjectGroupReviewTask.objects.create(name="Tổ chuyên môn duyệt")
         WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
+    add_principal_sign_off(workflow)
     WorkflowPage.objects.get_or_create(page=site_home_page(), defaults={"workflow": workflow})
     return workflow
+
+
+def add_principal_sign_off(workflow):
+    """Append PrincipalSignOffTask to `workflow` as its last step unless it has one (idempotent)."""
+    tasks = WorkflowTask.objects.filter(workflow=workflow)
+    if tasks.filter(task__in=PrincipalSignOffTask.objects.all()).exists():
+        return
+    last = tasks.order_by("-sort_order").values_list("sort_order", flat=True).first()
+    task = PrincipalSignOffTask.objects.create(name="Ban giám hiệu ký duyệt")
+    WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=(last or 0) + 1)
 
 
 def get_library(code):

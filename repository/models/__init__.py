@@ -4,7 +4,7 @@ from .derivatives import Derivative, DerivativeKind, DerivativeStatus
 from .libraries import Library, LibraryIndexPage, LibraryNetwork, LibraryRoleGroup, SubjectGroup
 from .materials import MaterialFile, MaterialPage, MaterialPageTag, ProcessingStatus
 from .transcripts import TranscriptCorrection
-from .workflows import SubjectGroupReviewTask
+from .workflows import PrincipalSignOffTask, SubjectGroupReviewTask
 
 __all__ = [
     "Derivative",
@@ -17,6 +17,7 @@ __all__ = [
     "MaterialFile",
     "MaterialPage",
     "MaterialPageTag",
+    "PrincipalSignOffTask",
     "ProcessingStatus",
     "SubjectGroup",
     "SubjectGroupReviewTask",

@@ -9,7 +9,7 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Collection, Page
 
-from ..choices import STAFF_ROLES, Role, Subject
+from ..choices import STAFF_ROLES, ReviewChain, Role, Subject
 
 code_validator = RegexValidator(
     r"^[A-Z0-9][A-Z0-9-]{1,31}$", _("Mã chỉ gồm chữ in hoa không dấu, chữ số và dấu gạch ngang.")
@@ -64,6 +64,13 @@ class Library(models.Model):
         related_name="libraries",
     )
 
+    review_chain = models.CharField(
+        _("quy trình duyệt"), max_length=32, choices=ReviewChain.choices,
+        default=ReviewChain.SUBJECT_GROUP,
+        help_text=_("Học liệu của thư viện được tổ chuyên môn duyệt; "
+                    "có thể thêm bước ban giám hiệu ký duyệt."),
+    )
+
     collection = models.OneToOneField(
         Collection, verbose_name=_("bộ sưu tập tệp"), null=True, blank=True, editable=False,
         on_delete=models.PROTECT, related_name="library",
@@ -90,6 +97,11 @@ class Library(models.Model):
     def has_member(self, user, roles=None):
         """True if `user` holds one of `roles` (default any role) in this library."""
         return Library.objects.for_user(user, roles).filter(pk=self.pk).exists()
+
+    @property
+    def principal_signs_off(self):
+        """True when the library's chain ends with the principal's sign-off (ReviewChain)."""
+        return self.review_chain == ReviewChain.SUBJECT_GROUP_PRINCIPAL
 
     def is_staff_member(self, user):
         return self.has_member(user, STAFF_ROLES)

@@ -106,8 +106,8 @@ class LibraryViewSet(NoGroupPermissionsMixin, ModelViewSet):
     menu_label = _("Thư viện")
     icon = "home"
     add_view_class = views.LibraryCreateView
-    form_fields = ["name", "code", "district", "province", "network"]
-    list_display = ["name", "code", "district", "province", "network"]
+    form_fields = ["name", "code", "district", "province", "network", "review_chain"]
+    list_display = ["name", "code", "district", "province", "network", "review_chain"]
     list_filter = ["network", "province"]
     search_fields = ["name", "code", "district", "province"]
     search_backend_name = None  # plain QuerySet search: these models are not in a search index

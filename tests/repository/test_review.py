@@ -7,16 +7,15 @@ approves it (published) or sends it back with a comment; nobody else may act on 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
-from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import reverse
 from wagtail.models import TaskState, WorkflowState
 from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
 from repository.choices import Role, Subject
-from repository.models import Library, MaterialFile, MaterialPage, SubjectGroupReviewTask
+from repository.models import MaterialPage, SubjectGroupReviewTask
 from repository.review import reviewers_for, user_can_review
-from repository.roles import add_member, library_collection
+from repository.roles import add_member
 
 pytestmark = pytest.mark.django_db
 
@@ -29,23 +28,6 @@ def test_finish_action_is_configured(settings):
 
 
 # --- helpers ------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def upload(fixture_path):
-    """upload(user) -> a MaterialFile owned by `user`, holding a real PDF, in the collection of the
-    user's (first) library, as the admin's upload form puts it."""
-
-    def _upload(user, relative="pdf/scotus-transcript-p1.pdf"):
-        path = fixture_path(relative)
-        library = Library.objects.for_user(user).order_by("pk").first()
-        material_file = MaterialFile(title=path.stem, uploaded_by_user=user,
-                                     collection=library_collection(library))
-        material_file.file.save(path.name, ContentFile(path.read_bytes()), save=False)
-        material_file.save()
-        return material_file
-
-    return _upload
 
 
 def material_form(material_file, action, title="Phân số – Lớp 6", slug="phan-so-lop-6", **fields):
@@ -149,7 +131,10 @@ def test_submit_then_approve_publishes(school, client, submitted):
     assert not page.has_unpublished_changes
     state.refresh_from_db()
     assert state.status == WorkflowState.STATUS_APPROVED
-    approved = state.task_states.get()
+    # The library asks for the subject group only: the principal's sign-off step is skipped.
+    approved = state.task_states.get(task__in=SubjectGroupReviewTask.objects.all())
+    assert set(state.task_states.exclude(pk=approved.pk).values_list("status", flat=True)) == {
+        TaskState.STATUS_SKIPPED}
     assert approved.status == TaskState.STATUS_APPROVED
     assert approved.finished_by == school["reviewer"]
     assert approved.comment == "Đạt yêu cầu."

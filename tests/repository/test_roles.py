@@ -5,7 +5,13 @@ from django.contrib.auth.models import Group
 from wagtail.models import Collection, WorkflowPage, WorkflowTask
 
 from repository.choices import Role, Subject
-from repository.models import LibraryIndexPage, LibraryRoleGroup, SubjectGroup, SubjectGroupReviewTask
+from repository.models import (
+    LibraryIndexPage,
+    LibraryRoleGroup,
+    PrincipalSignOffTask,
+    SubjectGroup,
+    SubjectGroupReviewTask,
+)
 from repository.review import delete_subject_group, set_members
 from repository.roles import REVIEW_WORKFLOW_NAME, create_subject_group, setup_library, site_home_page
 
@@ -22,13 +28,13 @@ def test_setup_library_is_idempotent_and_builds_one_review_workflow(school):
     assert Collection.objects.filter(name=a.collection.name).count() == 1
     assert LibraryRoleGroup.objects.filter(library=a).count() == len(Role)
 
-    # Three libraries were set up by the fixture, plus this call: still one task, saved in the workflow.
+    # Three libraries were set up by the fixture, plus this call: still the two steps, saved in the
+    # workflow: the subject group's review, then the principal's sign-off.
     workflow = WorkflowPage.objects.get(page=site_home_page()).workflow
     assert workflow.name == REVIEW_WORKFLOW_NAME
-    tasks = WorkflowTask.objects.filter(workflow=workflow)
-    assert tasks.count() == 1
-    assert isinstance(tasks.get().task.specific, SubjectGroupReviewTask)
-    assert SubjectGroupReviewTask.objects.count() == 1
+    tasks = [wt.task.specific for wt in WorkflowTask.objects.filter(workflow=workflow).order_by("sort_order")]
+    assert [type(task) for task in tasks] == [SubjectGroupReviewTask, PrincipalSignOffTask]
+    assert SubjectGroupReviewTask.objects.count() == 1 and PrincipalSignOffTask.objects.count() == 1
     assert school["index_a"].get_workflow() == workflow
 
 
