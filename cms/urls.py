@@ -5,6 +5,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from exchange import urls as exchange_urls
 from repository import admin_urls as repository_admin_urls
 from repository import urls as repository_urls
 from repository.views.documents import serve_document
@@ -19,6 +20,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("oai/", include(exchange_urls)),
     path("", include(repository_urls)),
 ]
 

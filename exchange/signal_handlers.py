@@ -1,0 +1,63 @@
+"""Signal receivers of the exchange app, connected from ExchangeConfig.ready().
+
+The record table (exchange.records) follows the repository's materials without the repository
+knowing: a material saved (which covers publishing, unpublishing and a change of access level,
+since each saves the page), published (its record changed: new datestamp), unpublished, deleted,
+moved (after repository.moves has given it its new library: this app's receivers are connected
+after the repository's, INSTALLED_APPS order), and a library saved (it may have joined or left a
+network). Raw fixture loads are skipped. The work runs in the caller's transaction, so a change
+rolled back leaves no row behind.
+"""
+
+from django.apps import apps
+from django.db.models.signals import post_delete, post_save
+from wagtail.signals import page_published, page_unpublished, post_page_move
+
+
+def _is_material(sender):
+    material_page = apps.get_model("repository", "MaterialPage")
+    return isinstance(sender, type) and issubclass(sender, material_page)
+
+
+def material_saved(sender, instance, raw=False, **kwargs):
+    """post_save of MaterialPage: its audiences may have changed (published, unpublished, access)."""
+    from .records import sync_material
+
+    if not raw:
+        sync_material(instance.pk)
+
+
+def material_published(sender, instance, **kwargs):
+    """page_published: the record changed, every audience that may see it gets a new datestamp."""
+    from .records import sync_material
+
+    if _is_material(sender):
+        sync_material(instance.pk, touch=True)
+
+
+def material_withdrawn(sender, instance, **kwargs):
+    """page_unpublished, post_delete of MaterialPage, post_page_move: tombstones where it left."""
+    from .records import sync_material
+
+    if _is_material(sender) or _is_material(type(instance)):
+        sync_material(instance.pk)
+
+
+def library_saved(sender, instance, raw=False, **kwargs):
+    """post_save of Library: its materials' network audience follows the library's network."""
+    from .records import sync_library
+
+    if not raw:
+        sync_library(instance.pk)
+
+
+def register_signal_handlers():
+    """Connect the receivers above (dispatch uids keep them connected once)."""
+    material_page = apps.get_model("repository", "MaterialPage")
+    library = apps.get_model("repository", "Library")
+    post_save.connect(material_saved, sender=material_page, dispatch_uid="exchange_material_saved")
+    post_delete.connect(material_withdrawn, sender=material_page, dispatch_uid="exchange_material_deleted")
+    page_published.connect(material_published, dispatch_uid="exchange_material_published")
+    page_unpublished.connect(material_withdrawn, dispatch_uid="exchange_material_unpublished")
+    post_page_move.connect(material_withdrawn, dispatch_uid="exchange_material_moved")
+    post_save.connect(library_saved, sender=library, dispatch_uid="exchange_library_saved")
