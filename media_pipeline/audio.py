@@ -98,14 +98,7 @@ def probe(path, ffprobe="ffprobe", timeout=PROBE_TIMEOUT):
         raise AudioUndecodable(detail="không có luồng âm thanh")
     stream, container = streams[0], data.get("format", {})
     duration = _number(container.get("duration")) or _number(stream.get("duration"))
-    chapters = [
-        {
-            "title": (chapter.get("tags") or {}).get("title") or f"{index + 1:02d}",
-            "start": round(float(chapter["start_time"]), 3),
-            "end": round(float(chapter["end_time"]), 3),
-        }
-        for index, chapter in enumerate(data.get("chapters", []))
-    ]
+    chapters = chapters_of(data)
     return AudioInfo(
         format_name=container.get("format_name", ""),
         codec=stream.get("codec_name", ""),
@@ -116,6 +109,21 @@ def probe(path, ffprobe="ffprobe", timeout=PROBE_TIMEOUT):
         chapters=chapters,
         tags={key.lower(): value for key, value in (container.get("tags") or {}).items()},
     )
+
+
+def chapters_of(data):
+    """The chapters of ffprobe's JSON `data` (``-show_chapters``: MP4/M4B chapter lists, ID3v2 CHAP
+    frames, Matroska and Vorbis chapters, whatever the container holds), as a list of
+    {"title": str, "start": float, "end": float} in seconds (3 decimals); a chapter without a title
+    is numbered "01", "02", ..."""
+    return [
+        {
+            "title": (chapter.get("tags") or {}).get("title") or f"{index + 1:02d}",
+            "start": round(float(chapter["start_time"]), 3),
+            "end": round(float(chapter["end_time"]), 3),
+        }
+        for index, chapter in enumerate(data.get("chapters", []))
+    ]
 
 
 def make_stream_rendition(
@@ -162,8 +170,8 @@ def make_stream_rendition(
         )
         .global_args("-nostdin", "-nostats", "-loglevel", "error", "-progress", "pipe:1")
     )
-    _run_with_progress(graph.compile(cmd=ffmpeg_cmd, overwrite_output=True), ffmpeg_cmd, source,
-                       timeout, progress)
+    run_with_progress(graph.compile(cmd=ffmpeg_cmd, overwrite_output=True), ffmpeg_cmd, source,
+                      timeout, progress)
     if not os.path.exists(destination) or os.path.getsize(destination) == 0:
         raise AudioUndecodable(detail="không có âm thanh nào được giải mã")
     try:
@@ -175,10 +183,13 @@ def make_stream_rendition(
     return rendition
 
 
-def _run_with_progress(args, tool, source, timeout, progress):
-    """Run ffmpeg `args`, reading its ``-progress`` lines on stdout; stop it past `timeout` seconds.
+def run_with_progress(args, tool, source, timeout, progress, undecodable=AudioUndecodable):
+    """Run ffmpeg `args` (with ``-progress pipe:1``), calling `progress` with the seconds of output
+    written so far (its ``out_time_us`` lines on stdout); stop it past `timeout` seconds.
 
-    Raises ToolMissing, ToolTimeout, AudioUndecodable (non-zero exit, with ffmpeg's last error line).
+    Raises ToolMissing, ToolTimeout, `undecodable` (a MediaError class taking `detail`; default
+    AudioUndecodable) on a non-zero exit, with ffmpeg's last error line. Returns ffmpeg's stderr
+    (bytes), where filters such as silencedetect report.
     """
     deadline = None if timeout is None else time.monotonic() + timeout
     try:
@@ -208,7 +219,8 @@ def _run_with_progress(args, tool, source, timeout, progress):
     if deadline is not None and time.monotonic() >= deadline and process.returncode != 0:
         raise ToolTimeout(tool=tool, seconds=float(timeout))
     if process.returncode != 0:
-        raise AudioUndecodable(detail=tool_detail(b"".join(stderr_chunks), source, empty=NONZERO_EXIT))
+        raise undecodable(detail=tool_detail(b"".join(stderr_chunks), source, empty=NONZERO_EXIT))
+    return b"".join(stderr_chunks)
 
 
 def check_complete(declared, decoded):

@@ -10,7 +10,15 @@ Formats and the rule used for each:
   by ``fLaC``, or an MPEG audio frame header (11-bit frame sync, valid version, layer, bit-rate and
   sample-rate indices, ISO/IEC 11172-3 §2.4.2.3). A file with an ID3 tag but no frame is still
   called MP3 here; decoding then fails with its own, clearer reason.
-- M4A / M4B: an ISO BMFF ``ftyp`` box first (ISO/IEC 14496-12 §4.3).
+- ISO BMFF (an ``ftyp`` box first, ISO/IEC 14496-12 §4.3): MOV when the major brand is ``qt  ``
+  (QuickTime File Format); otherwise MP4 video when the ``moov`` box (found by walking the top-level
+  boxes, wherever it lies) has a track whose handler (``hdlr``, §8.4.3) is ``vide`` and whose sample
+  entry (``stsd``, §8.5.2) is not a still image (``jpeg``, ``png ``: cover art, chapter pictures),
+  else M4A / M4B (audio). A file whose ``moov`` cannot be read (truncated, or over MOOV_MAX_BYTES)
+  is told by its major brand (``M4A ``, ``M4B ``, ``M4P ``: audio; others: video), and `detect`
+  follows the file name's extension between the two.
+- WebM / MKV: an EBML header (``1A 45 DF A3``, RFC 8794 §8) whose DocType element (``42 82``) is
+  ``webm`` or ``matroska`` (RFC 9559 §5.1).
 - FLAC: ``fLaC`` (after an optional ID3 tag), https://xiph.org/flac/format.html.
 - WAV: ``RIFF`` .... ``WAVE`` (Microsoft RIFF specification).
 - TIFF: ``II*\\0`` or ``MM\\0*`` (TIFF 6.0 §2, byte order then 42), or BigTIFF's ``II+\\0`` / ``MM\\0+``.
@@ -37,11 +45,17 @@ WAV = "wav"
 TIFF = "tiff"
 JPEG = "jpeg"
 PNG = "png"
+MP4_VIDEO = "mp4"
+MOV = "mov"
+WEBM = "webm"
+MKV = "mkv"
 
 DOCUMENT_FORMATS = frozenset({PDF, DOCX, PPTX})
 AUDIO_FORMATS = frozenset({MP3, MP4_AUDIO, FLAC, WAV})
 # Scanned page images: digitised materials (OCR makes them a searchable PDF).
 IMAGE_FORMATS = frozenset({TIFF, JPEG, PNG})
+# Video lessons: each gets an H.264/AAC MP4 rendition and a poster (media_pipeline.video).
+VIDEO_FORMATS = frozenset({MP4_VIDEO, MOV, WEBM, MKV})
 
 # File-name extensions (lower case, no dot) that each format may carry.
 EXTENSIONS = {
@@ -55,14 +69,25 @@ EXTENSIONS = {
     TIFF: {"tif", "tiff"},
     JPEG: {"jpg", "jpeg"},
     PNG: {"png"},
+    MP4_VIDEO: {"mp4", "m4v", "mov"},
+    MOV: {"mov", "qt"},
+    WEBM: {"webm"},
+    MKV: {"mkv"},
 }
 # How a format is named to people in messages.
 LABELS = {PDF: "PDF", DOCX: "DOCX", PPTX: "PPTX", MP3: "MP3", MP4_AUDIO: "M4A/M4B", FLAC: "FLAC", WAV: "WAV",
-          TIFF: "TIFF", JPEG: "JPEG", PNG: "PNG"}
+          TIFF: "TIFF", JPEG: "JPEG", PNG: "PNG", MP4_VIDEO: "MP4", MOV: "MOV", WEBM: "WebM", MKV: "MKV"}
 
 HEAD_BYTES = 8192
 PDF_HEADER_WINDOW = 1024
 MP3_SYNC_SEARCH = 4096
+# The largest `moov` box read to find a video track (a two-hour film's is a few MiB).
+MOOV_MAX_BYTES = 64 * 1024 * 1024
+# ISO BMFF major brands of audio-only files (iTunes audio, audiobook, protected audio).
+AUDIO_BRANDS = frozenset({b"M4A ", b"M4B ", b"M4P "})
+# Sample entries of a `vide` track that are still pictures, not video.
+STILL_IMAGE_ENTRIES = frozenset({b"jpeg", b"png ", b"PNG "})
+_ISO_BMFF_CONTAINERS = frozenset({b"trak", b"mdia", b"minf", b"stbl"})
 
 # MPEG-1/2/2.5 Layer I-III bit rates in kb/s, indexed [version is MPEG-1][layer][index].
 _MPEG_BITRATES = {
@@ -77,10 +102,12 @@ _MPEG_SAMPLE_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11
 
 
 def kind_of(fmt):
-    """``"audio"`` for an audio format, ``"image"`` for a page image, else the format itself
-    (``"pdf"``, ``"docx"``, ``"pptx"``)."""
+    """``"audio"`` for an audio format, ``"video"`` for a video, ``"image"`` for a page image, else
+    the format itself (``"pdf"``, ``"docx"``, ``"pptx"``)."""
     if fmt in AUDIO_FORMATS:
         return "audio"
+    if fmt in VIDEO_FORMATS:
+        return "video"
     return "image" if fmt in IMAGE_FORMATS else fmt
 
 
@@ -93,22 +120,30 @@ def sniff_path(path):
 def sniff(fileobj):
     """Format of a seekable binary file object, from its content; the position is restored.
 
-    Returns one of PDF, DOCX, PPTX, MP3, MP4_AUDIO, FLAC, WAV, TIFF, JPEG, PNG.
-    Raises EmptyFile for 0 bytes, UnknownFormat when no rule matches (param `extension` empty:
-    the caller knows the name).
+    Returns one of PDF, DOCX, PPTX, MP3, MP4_AUDIO, FLAC, WAV, TIFF, JPEG, PNG, MP4_VIDEO, MOV,
+    WEBM, MKV. Raises EmptyFile for 0 bytes, UnknownFormat when no rule matches (param `extension`
+    empty: the caller knows the name).
     """
+    return _sniff(fileobj)[0]
+
+
+def _sniff(fileobj):
+    """(format, certain): `certain` False only for an ISO BMFF file told by its brand alone."""
     position = fileobj.tell()
     try:
         fileobj.seek(0)
         head = fileobj.read(HEAD_BYTES)
         if not head:
             raise EmptyFile()
-        fmt = _sniff_head(head, fileobj)
+        if head[4:8] == b"ftyp":
+            fmt, certain = _sniff_iso_bmff(head, fileobj)
+        else:
+            fmt, certain = _sniff_head(head, fileobj), True
     finally:
         fileobj.seek(position)
     if fmt is None:
         raise UnknownFormat(extension="")
-    return fmt
+    return fmt, certain
 
 
 def _sniff_head(head, fileobj):
@@ -118,8 +153,8 @@ def _sniff_head(head, fileobj):
         return _sniff_ooxml(fileobj)
     if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
         return WAV
-    if head[4:8] == b"ftyp":
-        return MP4_AUDIO
+    if head.startswith(b"\x1a\x45\xdf\xa3"):
+        return _sniff_ebml(head)
     if head.startswith(b"fLaC"):
         return FLAC
     if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
@@ -152,6 +187,86 @@ def _sniff_ooxml(fileobj):
     if "ppt/presentation.xml" in names:
         return PPTX
     return None
+
+
+def _sniff_ebml(head):
+    """WEBM or MKV from the DocType of the EBML header at the start of `head`, or None."""
+    index = head.find(b"\x42\x82", 4, 64)
+    if index < 0 or not head[index + 2] & 0x80:
+        return None
+    length = head[index + 2] & 0x7F
+    doc_type = head[index + 3:index + 3 + length].rstrip(b"\x00")
+    return {b"webm": WEBM, b"matroska": MKV}.get(doc_type)
+
+
+def _boxes(fileobj, start, end):
+    """(type, payload offset, box end) of each ISO BMFF box from `start` to `end` (None: end of
+    file) of `fileobj`; 64-bit sizes and size 0 ("to the end") handled; stops at a broken size."""
+    offset = start
+    while end is None or offset + 8 <= end:
+        fileobj.seek(offset)
+        header = fileobj.read(8)
+        if len(header) < 8:
+            return
+        size, box_type = int.from_bytes(header[:4], "big"), header[4:8]
+        payload = offset + 8
+        if size == 1:
+            large = fileobj.read(8)
+            if len(large) < 8:
+                return
+            size, payload = int.from_bytes(large, "big"), offset + 16
+        elif size == 0:
+            fileobj.seek(0, 2)
+            size = fileobj.tell() - offset
+        if size < payload - offset:
+            return
+        yield box_type, payload, offset + size
+        offset += size
+
+
+def _sniff_iso_bmff(head, fileobj):
+    """(MOV, MP4_VIDEO or MP4_AUDIO, certain) of an ISO BMFF file (see the module doc)."""
+    brand = head[8:12]
+    if brand == b"qt  ":
+        return MOV, True
+    for box_type, payload, end in _boxes(fileobj, 0, None):
+        if box_type != b"moov":
+            continue
+        if end - payload > MOOV_MAX_BYTES:
+            break
+        fileobj.seek(payload)
+        moov = fileobj.read(end - payload)
+        if len(moov) < end - payload:
+            break
+        return (MP4_VIDEO if _has_video_track(moov) else MP4_AUDIO), True
+    return (MP4_AUDIO if brand in AUDIO_BRANDS else MP4_VIDEO), False
+
+
+def _has_video_track(moov):
+    """True if the `moov` payload (bytes) has a `vide` track whose sample entry is not a still image."""
+    import io
+
+    data = io.BytesIO(moov)
+    for box_type, payload, end in _boxes(data, 0, len(moov)):
+        if box_type == b"trak":
+            found = {}
+            _track_facts(data, payload, end, found)
+            if found.get("handler") == b"vide" and found.get("entry") not in STILL_IMAGE_ENTRIES:
+                return True
+    return False
+
+
+def _track_facts(data, start, end, found):
+    """Put the `hdlr` handler type and the first `stsd` sample entry's format of a track into `found`."""
+    for box_type, payload, box_end in _boxes(data, start, end):
+        if box_type in _ISO_BMFF_CONTAINERS:
+            _track_facts(data, payload, box_end, found)
+        elif box_type == b"hdlr" and box_end - payload >= 12:
+            data.seek(payload + 8)  # version and flags, pre_defined
+            found.setdefault("handler", data.read(4))
+        elif box_type == b"stsd" and box_end - payload >= 16:
+            data.seek(payload + 12)  # version and flags, entry_count, then the entry's size
+            found.setdefault("entry", data.read(4))
 
 
 def _syncsafe(four_bytes):
@@ -218,8 +333,13 @@ def detect(fileobj, name):
     ContentMismatch.
     """
     try:
-        fmt = sniff(fileobj)
+        fmt, certain = _sniff(fileobj)
     except UnknownFormat:
         raise UnknownFormat(extension="." + (extension_of(name) or "?")) from None
+    if not certain and fmt in (MP4_AUDIO, MP4_VIDEO):
+        # An MP4 whose tracks could not be read (e.g. truncated before its moov): the name decides.
+        other = MP4_VIDEO if fmt == MP4_AUDIO else MP4_AUDIO
+        if extension_of(name) not in EXTENSIONS[fmt] and extension_of(name) in EXTENSIONS[other]:
+            fmt = other
     check_extension(name, fmt)
     return fmt

@@ -62,7 +62,7 @@ class EmptyFile(MediaError):
 class UnknownFormat(MediaError):
     code = "unknown_format"
     message = _("Không nhận ra định dạng tệp %(extension)s: nội dung không phải PDF, DOCX, PPTX, "
-                "MP3, M4A/M4B, FLAC, WAV, TIFF, JPEG hay PNG.")
+                "MP3, M4A/M4B, FLAC, WAV, TIFF, JPEG, PNG, MP4, WebM, MOV hay MKV.")
 
 
 class ContentMismatch(MediaError):
@@ -114,6 +114,20 @@ class AudioTruncated(MediaError):
 
     code = "audio_truncated"
     message = _("Tệp âm thanh bị cắt cụt: giải mã được %(decoded)s s trên %(declared)s s khai báo.")
+
+
+class VideoUndecodable(MediaError):
+    """A video file ffprobe/ffmpeg cannot read, or one with no video stream (params: detail)."""
+
+    code = "video_undecodable"
+    message = _("Không giải mã được video trong tệp (%(detail)s).")
+
+
+class VideoTruncated(MediaError):
+    """Decoded video shorter than the declared duration (params: decoded, declared, in seconds)."""
+
+    code = "video_truncated"
+    message = _("Tệp video bị cắt cụt: giải mã được %(decoded)s s trên %(declared)s s khai báo.")
 
 
 class ToolMissing(MediaError):

@@ -1,4 +1,5 @@
-"""Public URLs that send a material's media (stream, captions, thumbnail); originals are under /documents/."""
+"""Public URLs that send a material's media (audio stream, video rendition and poster, captions,
+thumbnail); originals are under /documents/."""
 
 from django.urls import path
 
@@ -8,4 +9,6 @@ urlpatterns = [
     path("materials/<int:page_id>/stream/", media.material_stream, name="material_stream"),
     path("materials/<int:page_id>/captions.vtt", media.material_captions, name="material_captions"),
     path("materials/<int:page_id>/thumbnail.png", media.material_thumbnail, name="material_thumbnail"),
+    path("materials/<int:page_id>/video/", media.material_video, name="material_video"),
+    path("materials/<int:page_id>/poster.jpg", media.material_poster, name="material_poster"),
 ]

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from media_pipeline import pdf, speech
+from media_pipeline import chapters, pdf, speech, video
 
 
 class DerivativeKind(models.TextChoices):
@@ -69,6 +69,16 @@ def kind_parameters(kind):
         return {"model": os.path.basename(os.path.normpath(settings.HOCLIEU_WHISPER_MODEL_PATH or "-")),
                 "language": settings.HOCLIEU_WHISPER_LANGUAGE or "auto",
                 "max_cue_seconds": speech.MAX_CUE_SECONDS, "max_line_chars": speech.MAX_LINE_CHARS}
+    if kind == DerivativeKind.VIDEO_RENDITION:
+        return {"long_side": video.MAX_LONG_SIDE, "short_side": video.MAX_SHORT_SIDE,
+                "codec": video.VIDEO_CODEC, "profile": video.VIDEO_PROFILE, "crf": video.VIDEO_CRF,
+                "preset": video.VIDEO_PRESET, "audio_bitrate": video.AUDIO_BITRATE}
+    if kind == DerivativeKind.POSTER:
+        return {"long_side": video.MAX_LONG_SIDE, "short_side": video.MAX_SHORT_SIDE,
+                "position": video.POSTER_POSITION, "quality": video.POSTER_QUALITY}
+    if kind == DerivativeKind.CHAPTERS:
+        return {"min_duration": chapters.MIN_DURATION_SECONDS, "noise_db": chapters.SILENCE_NOISE_DB,
+                "min_silence": chapters.SILENCE_SECONDS, "min_part": chapters.MIN_PART_SECONDS}
     return {}
 
 
@@ -106,7 +116,12 @@ class Derivative(models.Model):
     that needed OCR), "mode" ("skip-text" or "redo-ocr"), "pdfa", "languages", "seconds"}; transcript
     (its output the WebVTT captions) {"full_text" (one line per spoken segment, "" for no speech),
     "language", "language_probability", "cue_count", "duration_seconds", "seconds" (work),
-    "real_time_factor", "device", "compute_type", "chunks", "model"}.
+    "real_time_factor", "device", "compute_type", "chunks", "model"}; for video the probe adds
+    {"video_codec", "width", "height" (upright, pixels), "rotation" (degrees), "frame_rate",
+    "has_audio"}; video rendition (its output the H.264/AAC MP4) {"duration_seconds", "width",
+    "height", "video_codec", "audio_codec", "bit_rate"}; poster (its output a JPEG) {"width",
+    "height", "at_seconds"}; chapters {"chapters": [{"title", "start", "end"}], "source"
+    ("embedded", "silence" or "none")}.
     `progress` is 0-100; `attempts` counts claimed runs; `permanent` marks a failure that retrying
     cannot mend (the file's fault), as opposed to a passing one retried after `next_attempt_at`.
     """

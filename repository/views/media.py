@@ -1,4 +1,5 @@
-"""Public views that send a material's media: the audiobook stream, its captions and the thumbnail.
+"""Public views that send a material's media: the audiobook stream, the video lesson's rendition and
+poster, the captions and the thumbnail.
 
 All go through repository.access (drafts only for the library's staff; a refused reader gets the
 same 404 as for a material that does not exist, or a login redirect: `refuse_material`) and answer
@@ -73,6 +74,40 @@ def material_thumbnail(request, page_id):
     if not page.file or not page.file.thumbnail:
         raise Http404(_("Học liệu này chưa có ảnh bìa."))
     return _send(request, page, page.file.thumbnail)
+
+
+@require_safe
+def material_video(request, page_id):
+    """GET/HEAD materials/<page_id>/video/: the H.264/AAC MP4 rendition of MaterialPage `page_id`'s
+    video (video/mp4), with Range support (RFC 7233) for seeking. 404 when there is none yet or the
+    user may not see the material (login redirect for an anonymous reader of a published one). The
+    original is never streamed here: it may be a format browsers do not play (MKV, HEVC in MOV)."""
+    page, refusal = _visible_material(request, page_id)
+    if refusal:
+        return refusal
+    if not page.file or not page.file.video_rendition:
+        raise Http404(_("Học liệu này chưa có video phát trực tuyến."))
+    try:
+        response = ranged_file_response(request, page.file.video_rendition, content_type="video/mp4")
+    except FileNotFoundError as exc:
+        raise Http404(_("Không tìm thấy tệp.")) from exc
+    return keep_out_of_shared_caches(response, material_is_public(page))
+
+
+@require_safe
+def material_poster(request, page_id):
+    """GET/HEAD materials/<page_id>/poster.jpg: the poster frame of MaterialPage `page_id`'s video
+    (image/jpeg); 404 when there is none or the user may not see the material."""
+    page, refusal = _visible_material(request, page_id)
+    if refusal:
+        return refusal
+    if not page.file or not page.file.poster:
+        raise Http404(_("Học liệu này chưa có ảnh đại diện video."))
+    try:
+        response = ranged_file_response(request, page.file.poster, content_type="image/jpeg")
+    except FileNotFoundError as exc:
+        raise Http404(_("Không tìm thấy tệp.")) from exc
+    return keep_out_of_shared_caches(response, material_is_public(page))
 
 
 @require_safe

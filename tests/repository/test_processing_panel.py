@@ -39,7 +39,7 @@ def test_processing_steps_follow_the_probe(pdf_material, make_material):
     assert all(d is not None and d.status == DerivativeStatus.DONE for _k, d in steps)
     audio = make_material("audio/spk1_snt1.wav", material_type="audiobook")
     assert [kind for kind, _d in processing_steps(audio.file)] == [
-        DerivativeKind.PROBE, DerivativeKind.AUDIO_RENDITION,
+        DerivativeKind.PROBE, DerivativeKind.AUDIO_RENDITION, DerivativeKind.CHAPTERS,
     ]
 
 

@@ -1,7 +1,7 @@
-/* Audiobook player (audiobook_page.html): chapter seeking, current-chapter highlight, playback speed.
- * No framework. Markup contract:
+/* Audiobook and video lesson player (audiobook_page.html, video_page.html): chapter seeking,
+ * current-chapter highlight, playback speed. No framework. Markup contract:
  *   [data-player]            wrapper
- *     audio[data-player-audio]
+ *     audio[data-player-audio] or video[data-player-video]
  *     select[data-player-speed]          options are playback rates (0.75 … 2)
  *     [data-player-chapters] button[data-start][data-end]   seconds, dot decimal
  * Without JavaScript the <audio controls> element still plays the whole book.
@@ -20,7 +20,7 @@
   }
 
   function setUp(root) {
-    var audio = root.querySelector("[data-player-audio]");
+    var audio = root.querySelector("[data-player-audio], [data-player-video]");
     if (!audio) return;
     var speed = root.querySelector("[data-player-speed]");
     var buttons = Array.prototype.slice.call(root.querySelectorAll("[data-player-chapters] button[data-start]"));
