@@ -37,12 +37,15 @@ def register_signal_handlers():
     from .models import MaterialFile
     from .moves import register_move_handlers
     from .review import register_signal_handlers as register_review_signal_handlers
+    from .signatures import register_signal_handlers as register_signature_signal_handlers
     from .versions import register_signal_handlers as register_version_signal_handlers
 
     register_review_signal_handlers()
     # Before the pipeline's pre_save: an approved file's bytes never change in place (repository.versions).
     register_version_signal_handlers()
     register_move_handlers()
+    # Final approval of a lesson plan or slides signs its PDF (repository.signatures).
+    register_signature_signal_handlers()
 
     pre_save.connect(
         record_material_file_upload, sender=MaterialFile, dispatch_uid="hoclieu_material_file_pre_save"

@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("repository.urls_search")),
     path("", include("repository.urls_marc")),
     path("", include("repository.urls_media")),
+    path("", include("repository.urls_signatures")),
 ]

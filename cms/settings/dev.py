@@ -15,3 +15,8 @@ DEBUG = os.environ.get("HOCLIEU_DEBUG", "") == "1"
 EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 ALLOWED_HOSTS = ["*"]
+# The demo certificate authority (manage.py make_demo_ca, run by load_demo): its PKCS#12 files sign
+# approved lesson plans, its certificate is the trust root.
+HOCLIEU_SIGNING_PKCS12_DIR = str(VAR_DIR / "demo-ca")
+HOCLIEU_SIGNING_PKCS12_PASSWORD = "hoclieu-demo-ca"
+HOCLIEU_SIGNING_TRUST_ROOTS = [str(VAR_DIR / "demo-ca" / "ca.pem")]

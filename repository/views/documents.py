@@ -5,7 +5,8 @@ hook cannot hand it a streaming response (it only accepts HttpResponse). So this
 same URL and name (`wagtaildocs_serve`, which `document.url` reverses) and does what Wagtail's does,
 in the same order: filename check, every `before_serve_document` hook (Hoclieu's access check in
 repository/wagtail_hooks/documents.py, Wagtail's collection privacy), the `document_served`
-signal, then the bytes through repository.streaming with RFC 7233 ranges, and
+signal, then the bytes (the signed copy of a signed material, repository.signatures) through
+repository.streaming with RFC 7233 ranges, and
 `Cache-Control: private` unless the file belongs to a published public material.
 """
 
@@ -18,6 +19,7 @@ from wagtail.documents import get_document_model
 from wagtail.documents.models import document_served
 
 from ..access import file_is_public, keep_out_of_shared_caches
+from ..signatures import signed_copy
 from ..streaming import ranged_file_response
 
 
@@ -31,8 +33,11 @@ def serve_document(request, document_id, document_filename):
         result = hook(document, request)
         if isinstance(result, HttpResponseBase):
             return result
+    # An approved lesson plan or slides signed on approval is served as its signed copy; the
+    # unsigned original stays the stored file version (repository.signatures).
+    source = signed_copy(document) or document.file
     try:
-        response = ranged_file_response(request, document.file, content_type=document.content_type,
+        response = ranged_file_response(request, source, content_type=document.content_type,
                                         filename=document.filename)
     except FileNotFoundError as exc:
         raise Http404(_("Không tìm thấy tệp.")) from exc
