@@ -107,3 +107,32 @@ def file_belongs_to_library(material_file, library_id):
         return False
     library = Library.objects.filter(pk=library_id).select_related("collection").first()
     return library is not None and library.owns_file(material_file)
+
+
+def catalogue_library_ids(user):
+    """Set of Library pks whose print catalogue `user` may see in the admin: those where `user` is a
+    librarian (Role.LIBRARIAN). Superusers see every library's (check `sees_all_libraries` first)."""
+    from .choices import Role
+
+    return user_library_ids(user, (Role.LIBRARIAN,))
+
+
+def admin_catalogue_records(user):
+    """QuerySet of the CatalogueRecords `user` may see in the admin: all for a superuser, their own
+    libraries' for a librarian, none for anyone else (teachers, students, other libraries' staff)."""
+    from .models import CatalogueRecord
+
+    if sees_all_libraries(user):
+        return CatalogueRecord.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return CatalogueRecord.objects.none()
+    return CatalogueRecord.objects.filter(library_id__in=catalogue_library_ids(user))
+
+
+def user_may_link_print_twin(user, material):
+    """True if `user` may set or confirm the print twin of `material` (a MaterialPage): a superuser,
+    or a librarian of the material's library."""
+    if sees_all_libraries(user):
+        return True
+    return bool(user.is_authenticated and user.is_active and material.library_id is not None
+                and material.library_id in catalogue_library_ids(user))

@@ -6,7 +6,8 @@ from django.conf import settings
 from django.utils import timezone, translation
 from haystack import indexes
 
-from .models import MaterialPage
+from .choices import AccessLevel
+from .models import CatalogueRecord, MaterialPage
 from .search.fields import PreparedTermsField, prepared_terms
 
 # Weights of the ranked fields (BM25F field boosts): title, then lesson and keywords, then summary,
@@ -112,6 +113,89 @@ class MaterialPageIndex(indexes.SearchIndex, indexes.Indexable):
 
         The page is read again from the database, so the stored state decides, not the caller's copy.
         """
+        backend = self.get_backend(using)
+        if backend is None:
+            return
+        current = self.index_queryset(using=using).filter(pk=instance.pk).first()
+        if current is None:
+            backend.remove(instance)
+        else:
+            backend.update(self, [current])
+
+
+class CatalogueRecordIndex(indexes.SearchIndex, indexes.Indexable):
+    """One document per CatalogueRecord not deleted: the print catalogue, searched beside the
+    materials with the same Vietnamese analysis and the same field names (issue 10, item 3).
+
+    Print records are public metadata (an OPAC): `access_level` is "public" for all of them, and
+    `library_id` is their library's, so library facet counts include print (`network_id`, which
+    only group-level access reads, is left empty). The
+    material facets (`material_type`, `subject`, `grade`, `textbook_series`, `school_year`) are
+    empty, so filtering on one of them leaves print records out. Ranked fields: `title_terms`
+    (245), `lesson_terms` (650 subject headings), `body_terms` (authors, publisher, DDC, ISBN and
+    the holdings' call numbers); `published_at` is when the record was first imported.
+    """
+
+    text = indexes.CharField(document=True, use_template=True)
+    title_terms = PreparedTermsField(boost=FIELD_WEIGHTS["title_terms"])
+    lesson_terms = PreparedTermsField(boost=FIELD_WEIGHTS["lesson_terms"])
+    summary_terms = PreparedTermsField(boost=FIELD_WEIGHTS["summary_terms"])
+    body_terms = PreparedTermsField(boost=FIELD_WEIGHTS["body_terms"])
+    material_type = indexes.CharField(null=True, faceted=True)
+    subject = indexes.CharField(null=True, faceted=True)
+    grade = indexes.CharField(null=True, faceted=True)
+    textbook_series = indexes.CharField(null=True, faceted=True)
+    school_year = indexes.CharField(null=True, faceted=True)
+    library_id = indexes.FacetCharField(null=True)
+    network_id = indexes.FacetCharField(null=True)
+    access_level = indexes.FacetCharField()
+    published_at = indexes.DateTimeField(null=True)
+
+    def get_model(self):
+        return CatalogueRecord
+
+    def index_queryset(self, using=None):
+        """Records not deleted, with their library and holdings."""
+        return CatalogueRecord.objects.active().select_related("library").prefetch_related("holdings")
+
+    def get_updated_field(self):
+        return "updated_at"
+
+    def prepare_title_terms(self, obj):
+        return prepared_terms(obj.title)
+
+    def prepare_lesson_terms(self, obj):
+        from .catalogue.records import subject_headings
+
+        return prepared_terms(*subject_headings(obj.as_pymarc()))
+
+    def prepare_summary_terms(self, obj):
+        return None
+
+    def prepare_body_terms(self, obj):
+        call_numbers = sorted({holding.call_number for holding in obj.holdings.all() if holding.call_number})
+        return prepared_terms(obj.authors, obj.publisher, obj.ddc, obj.isbn, *call_numbers)
+
+    def prepare_material_type(self, obj):
+        return None
+
+    def prepare_access_level(self, obj):
+        return AccessLevel.PUBLIC.value
+
+    def prepare_library_id(self, obj):
+        return str(obj.library_id)
+
+    def prepare_network_id(self, obj):
+        return None
+
+    def prepare_published_at(self, obj):
+        created = obj.created_at
+        if created is not None and timezone.is_aware(created):
+            created = timezone.make_naive(created, UTC)
+        return created
+
+    def update_object(self, instance, using=None, **kwargs):
+        """Index `instance` (a CatalogueRecord) if it exists and is not deleted, else remove it."""
         backend = self.get_backend(using)
         if backend is None:
             return

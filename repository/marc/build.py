@@ -521,6 +521,24 @@ def _changed(page, material_file, last_published):
     return last_published
 
 
+def print_twin_field(page):
+    """776 08 for the print edition of `page` (its `print_twin`, a CatalogueRecord not deleted), or
+    None: $i "Bản in:", $t title, $z ISBN, $w "(003)001" of the print record (MARC 21 Bibliographic
+    776 Additional Physical Form Entry; $w as in 76X-78X linking entries, the control number
+    prefixed by its organisation code in parentheses). A subfield without a value is left out."""
+    twin = page.print_twin if page.print_twin_id else None
+    if twin is None or twin.deleted:
+        return None
+    control = ""
+    if twin.control_number:
+        prefix = f"({twin.control_number_identifier})" if twin.control_number_identifier else ""
+        control = prefix + twin.control_number
+    return _field(
+        c.TAG_ADDITIONAL_PHYSICAL_FORM_ENTRY, c.INDICATORS_776_NO_DISPLAY_CONSTANT,
+        ("i", _("Bản in:")), ("t", twin.title), ("z", twin.isbn), ("w", control),
+    )
+
+
 def _build_record(page, base_url, deleted, organization, changed_at):
     material_file = page.file
     kind = _media_kind(material_file)
@@ -602,6 +620,9 @@ def _build_record(page, base_url, deleted, organization, changed_at):
     ))
     for name in creators[1:]:
         fields.append(_creator_field(name, False, library_names))
+    twin = print_twin_field(page)
+    if twin is not None:
+        fields.append(twin)
     fields += _electronic_location_fields(page, material_file, base_url)
     item_type = koha_item_type(page.material_type)
     if item_type:

@@ -41,6 +41,7 @@ TAG_INDEX_TERM_UNCONTROLLED = "653"
 TAG_INDEX_TERM_GENRE = "655"
 TAG_ADDED_ENTRY_PERSONAL_NAME = "700"
 TAG_ADDED_ENTRY_CORPORATE_NAME = "710"
+TAG_ADDITIONAL_PHYSICAL_FORM_ENTRY = "776"
 TAG_ELECTRONIC_LOCATION = "856"
 # Koha's local field 942 "Added entry elements": $c is the record's default item type
 # (https://wiki.koha-community.org/wiki/Holdings_data_fields_(9xx)).
@@ -60,6 +61,9 @@ INDICATORS_PERSONAL_NAME_DIRECT = ("0", BLANK)
 # analytical entry.
 INDICATORS_CORPORATE_NAME_DIRECT = ("2", BLANK)
 INDICATORS_264_PUBLICATION = (BLANK, "1")  # #1: publication
+# 776 Additional Physical Form Entry: ind1 0 display note, ind2 8 no display constant generated
+# (the relationship is in $i).
+INDICATORS_776_NO_DISPLAY_CONSTANT = ("0", "8")
 INDICATORS_490_UNTRACED = ("0", BLANK)  # 0: series not traced (as in the print catalogue)
 # 650/655 second indicator 4 "Source not specified": the terms are Hoclieu's own lists (the 2018
 # programme's subjects, the material types), which have no code in the MARC Subject Heading and

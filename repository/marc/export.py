@@ -39,7 +39,9 @@ def _check_library(library_code):
 
 
 def _with_related(materials):
-    return materials.select_related("file", "library__network").prefetch_related("tagged_items__tag")
+    return materials.select_related("file", "library__network", "print_twin").prefetch_related(
+        "tagged_items__tag"
+    )
 
 
 def published_materials(library_code=None, since=None):

@@ -1,5 +1,6 @@
 """Facade over the domain models; import them from here (``from repository.models import Library``)."""
 
+from .catalogue import CatalogueRecord, CatalogueSource, Holding
 from .derivatives import Derivative, DerivativeKind, DerivativeStatus
 from .libraries import Library, LibraryIndexPage, LibraryNetwork, LibraryRoleGroup, SubjectGroup
 from .materials import MaterialFile, MaterialPage, MaterialPageTag, ProcessingStatus
@@ -7,9 +8,12 @@ from .transcripts import TranscriptCorrection
 from .workflows import PrincipalSignOffTask, SubjectGroupReviewTask
 
 __all__ = [
+    "CatalogueRecord",
+    "CatalogueSource",
     "Derivative",
     "DerivativeKind",
     "DerivativeStatus",
+    "Holding",
     "Library",
     "LibraryIndexPage",
     "LibraryNetwork",

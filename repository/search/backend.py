@@ -160,18 +160,19 @@ class VietnameseWhooshSearchBackend(WhooshSearchBackend):
             doc.pop("boost", None)  # document boosts are not supported by Whoosh 2.5+
             yield doc
 
-    def rebuild(self, index, iterable):
+    def rebuild(self, index, iterable, extra=()):
         """Replace the whole index by the documents of `iterable` (model instances, read lazily)
-        prepared by `index`, in one commit: readers see the old index until the new one is
-        complete, never an empty or half-built one (Whoosh's CLEAR merge drops the old segments
-        only at commit). Holds the write lock throughout; a failure leaves the old index as it
-        was. Returns the number of documents written."""
+        prepared by `index`, and those of each (index, iterable) pair of `extra`, in one commit:
+        readers see the old index until the new one is complete, never an empty or half-built one
+        (Whoosh's CLEAR merge drops the old segments only at commit). Holds the write lock
+        throughout; a failure leaves the old index as it was. Returns the number of documents written."""
         writer = self.writer()
         written = 0
         try:
-            for doc in self._documents(index, iterable):
-                writer.add_document(**doc)
-                written += 1
+            for source_index, source in ((index, iterable), *extra):
+                for doc in self._documents(source_index, source):
+                    writer.add_document(**doc)
+                    written += 1
         except BaseException:
             writer.cancel()
             raise

@@ -24,7 +24,8 @@ def update_search_index(remove=True, verbosity=0, **options):
 
 
 def rebuild_search_index(verbosity=0):
-    """Index every live material again into a new index that replaces the old one whole (needed
+    """Index every live material and every print catalogue record not deleted again into a new
+    index that replaces the old one whole (needed
     after a change of the index's fields or analysis). Returns the number of documents.
 
     With the Whoosh backend (repository.search.backend) the new index is written beside the old
@@ -33,10 +34,13 @@ def rebuild_search_index(verbosity=0):
     """
     model = apps.get_model("repository", "MaterialPage")
     backend = connections["default"].get_backend()
-    index = connections["default"].get_unified_index().get_index(model)
+    unified = connections["default"].get_unified_index()
+    index = unified.get_index(model)
+    print_index = unified.get_index(apps.get_model("repository", "CatalogueRecord"))
     if hasattr(backend, "rebuild"):
         pages = index.index_queryset().order_by("pk").iterator(chunk_size=REBUILD_CHUNK)
-        return backend.rebuild(index, pages)
+        records = print_index.index_queryset().order_by("pk").iterator(chunk_size=REBUILD_CHUNK)
+        return backend.rebuild(index, pages, extra=[(print_index, records)])
     call_command(clear_index.Command(), interactive=False, verbosity=verbosity)
     update_search_index(remove=False, verbosity=verbosity)
-    return index.index_queryset().count()
+    return index.index_queryset().count() + print_index.index_queryset().count()

@@ -12,7 +12,7 @@ from haystack.query import SearchQuerySet
 
 from ..access import user_library_ids, user_network_ids
 from ..choices import GRADE_CHOICES, AccessLevel, MaterialType, Subject, TextbookSeries
-from ..models import Library, MaterialPage
+from ..models import CatalogueRecord, Library, MaterialPage
 from ..search_indexes import FIELD_WEIGHTS
 from .vietnamese import query_terms
 
@@ -98,15 +98,18 @@ def ranking_query(query):
 
 
 def search_materials(user, query="", filters=None, sort=SORT_RELEVANCE):
-    """A haystack SearchQuerySet of the material documents `user` may see, with facets.
+    """A haystack SearchQuerySet of the material documents `user` may see and of the print
+    catalogue's records (public metadata; deleted ones are not in the index), with facets.
 
     `query` (str): the reader's words, ranked by `ranking_query`; a query without any syllable
     lists everything, latest first. `filters` maps FACETS keys ("type", "subject", "grade")
-    to one allowed value each; raises ValueError for an unknown key or value.
+    to one allowed value each; raises ValueError for an unknown key or value. Print records have
+    only a library, so a filter on any other facet leaves them out; hits tell the two apart by
+    `model_name` ("materialpage", "cataloguerecord").
     Facet counts (`.facet_counts()["fields"][<index field>]`, a list of (value, count)) follow the
     same limits.
     """
-    sqs = SearchQuerySet().models(MaterialPage)
+    sqs = SearchQuerySet().models(MaterialPage, CatalogueRecord)
     access = access_filter_query(user)
     if access is not None:
         sqs = sqs.narrow(access)

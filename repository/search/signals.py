@@ -6,6 +6,8 @@
 - a file's processing finished, so its extracted text is there (`post_save` of MaterialFile with
   status done): re-index the live materials that use the file;
 - a librarian corrects a file's transcript (`post_save` of TranscriptCorrection): the same;
+- a print catalogue record is saved or deleted (`post_save`/`post_delete` of CatalogueRecord): index
+  it (removed when marked deleted) or remove it; an import queues one task per batch instead;
 - a library joins, leaves or changes network (`pre_save`/`post_save` of Library): re-index its
   live materials, whose `network_id` decides group-level access.
 
@@ -26,7 +28,7 @@ from haystack.utils import get_identifier
 from wagtail.signals import page_published, page_unpublished
 
 from ..models import ProcessingStatus
-from .tasks import reindex_materials_task, remove_documents_task
+from .tasks import reindex_catalogue_records_task, reindex_materials_task, remove_documents_task
 
 
 class MaterialSignalProcessor(BaseSignalProcessor):
@@ -40,6 +42,8 @@ class MaterialSignalProcessor(BaseSignalProcessor):
             (post_delete, self.handle_material_delete, "repository.MaterialPage"),
             (post_save, self.handle_file_save, "repository.MaterialFile"),
             (post_save, self.handle_transcript_correction, "repository.TranscriptCorrection"),
+            (post_save, self.handle_catalogue_record_save, "repository.CatalogueRecord"),
+            (post_delete, self.handle_catalogue_record_delete, "repository.CatalogueRecord"),
             (pre_save, self.handle_library_pre_save, "repository.Library"),
             (post_save, self.handle_library_save, "repository.Library"),
         ]
@@ -77,6 +81,15 @@ class MaterialSignalProcessor(BaseSignalProcessor):
             return
         self._on_commit(self.reindex_materials, self._live_pks(file_id=instance.material_file_id))
 
+    def handle_catalogue_record_save(self, sender, instance, raw=False, **kwargs):
+        # An import (repository.catalogue.importing) queues one task per batch itself.
+        if raw or getattr(instance, "_search_indexed_by_batch", False):
+            return
+        self._on_commit(self.reindex_catalogue_records, [instance.pk])
+
+    def handle_catalogue_record_delete(self, sender, instance, **kwargs):
+        self._on_commit(self.remove_identifiers, [get_identifier(instance)])
+
     def handle_library_pre_save(self, sender, instance, raw=False, **kwargs):
         if raw or instance.pk is None:
             return
@@ -95,6 +108,11 @@ class MaterialSignalProcessor(BaseSignalProcessor):
     def reindex_materials(pks):
         """Queue the indexing of the MaterialPages `pks` (list of int): live ones indexed, others removed."""
         reindex_materials_task.enqueue(list(pks))
+
+    @staticmethod
+    def reindex_catalogue_records(pks):
+        """Queue the indexing of the CatalogueRecords `pks` (list of int): deleted ones removed."""
+        reindex_catalogue_records_task.enqueue(list(pks))
 
     @staticmethod
     def remove_identifiers(identifiers):

@@ -52,3 +52,21 @@ def remove_documents_task(identifiers):
             except Exception:
                 logger.exception("Không xoá được %s khỏi chỉ mục", identifier)
     return len(identifiers)
+
+
+@task()
+def reindex_catalogue_records_task(record_ids):
+    """Index the CatalogueRecords `record_ids` (list of int) that exist and are not deleted; remove
+    the others. Returns the number of records handled. A record that fails is logged, the others go on."""
+    model = apps.get_model("repository", "CatalogueRecord")
+    for alias in connections.connections_info:
+        try:
+            index = connections[alias].get_unified_index().get_index(model)
+        except NotHandled:
+            continue
+        for pk in record_ids:
+            try:
+                index.update_object(model(pk=pk), using=alias)
+            except Exception:
+                logger.exception("Không cập nhật được chỉ mục cho biểu ghi sách in %s", pk)
+    return len(record_ids)

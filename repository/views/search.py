@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from ..access import visible_materials
+from ..models import CatalogueRecord
 from ..search.forms import SearchForm
 from ..search.query import FACETS, search_materials
 from ..search.suggest import SUGGEST_BELOW, suggest
@@ -21,7 +22,8 @@ def search(request):
     GET parameters: `q` (words; empty lists the latest materials), `type`, `subject`, `grade`,
     `series`, `year`, `library` (facet filters, one value each), `sort` ("new": newest first),
     `page` (1-based). A parameter that is not valid is ignored
-    and reported on the page. Every hit is checked again against visible_materials(user).
+    and reported on the page. Every hit is checked again against visible_materials(user); print
+    catalogue hits are shown with their call number and holdings unless deleted since indexing.
     """
     form = SearchForm(request.GET)
     form.is_valid()
@@ -29,11 +31,19 @@ def search(request):
     sqs = search_materials(request.user, query, filters, sort)
 
     page_obj = Paginator(sqs, RESULTS_PER_PAGE).get_page(request.GET.get("page"))
-    hit_pks = [int(hit.pk) for hit in page_obj.object_list]
+    hits = [(hit.model_name, int(hit.pk)) for hit in page_obj.object_list]
+    hit_pks = [pk for model_name, pk in hits if model_name == "materialpage"]
     pages = visible_materials(request.user).filter(pk__in=hit_pks).select_related("library", "file")
     by_pk = {page.pk: page for page in pages}
+    print_records = _print_records([pk for model_name, pk in hits if model_name == "cataloguerecord"])
     results = []
-    for pk in hit_pks:
+    for model_name, pk in hits:
+        if model_name == "cataloguerecord":
+            record = print_records.get(pk)
+            if record is not None:  # deleted since it was indexed: never shown
+                results.append({"print": record, "holdings": _holdings(record),
+                                "snippet": highlight_snippet([record.authors, record.publisher], query)})
+            continue
         page = by_pk.get(pk)
         if page is None:  # the index is behind the database: never show what the policy hides
             continue
@@ -75,6 +85,24 @@ def search(request):
         "invalid_parameters": [str(form.fields[name].label) for name in form.errors if name in form.fields],
     }
     return render(request, "repository/search.html", context)
+
+
+def _print_records(pks):
+    """{pk: CatalogueRecord} of the records `pks` that are not deleted (print records are public
+    metadata, like an OPAC), with their library and holdings."""
+    records = CatalogueRecord.objects.active().filter(pk__in=pks).select_related("library")
+    return {record.pk: record for record in records.prefetch_related("holdings")}
+
+
+def _holdings(record):
+    """Call number (str), copies (int) and [(location, copies)] of `record`, from its prefetched holdings."""
+    holdings = sorted(record.holdings.all(), key=lambda holding: holding.position)
+    locations = {}
+    for holding in holdings:
+        place = holding.shelving_location or holding.holding_branch or holding.home_branch
+        locations[place] = locations.get(place, 0) + 1
+    call_number = next((holding.call_number for holding in holdings if holding.call_number), "")
+    return {"call_number": call_number, "copies": len(holdings), "locations": list(locations.items())}
 
 
 def _url(params, **changes):

@@ -1,3 +1,14 @@
 """Wagtail hooks of the repository app, one module per concern (Wagtail imports this package)."""
 
-from . import admin, documents, isolation, moves, pipeline, review, transcripts, versions  # noqa: F401
+from . import (  # noqa: F401
+    admin,
+    catalogue,
+    documents,
+    isolation,
+    moves,
+    pipeline,
+    print_twin,
+    review,
+    transcripts,
+    versions,
+)
