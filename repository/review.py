@@ -227,6 +227,92 @@ def latest_review_comment(page):
     )
 
 
+@dataclass(frozen=True)
+class ReviewEvent:
+    """One line of a material's review history: a submission or a step's decision.
+
+    `kind`: "submitted" or a TaskState status ("approved", "rejected", "in_progress", "skipped",
+    "cancelled"); `step`: the task's name ("" for a submission); `who`: the user (or None); `when`:
+    a datetime; `comment`: str; `file_id` and `sha256`: the file of the revision concerned (None
+    when unknown); `revision_id`.
+    """
+
+    kind: str
+    step: str
+    who: object
+    when: object
+    comment: str
+    file_id: int | None
+    sha256: str | None
+    revision_id: int | None
+
+
+def review_history(page):
+    """Every submission and every step of every review of `page` (a MaterialPage), newest first, as a
+    list of ReviewEvent; each names the file version (file id and SHA-256) of the revision it was
+    about, read from the revision's content."""
+    from .models import MaterialFile
+
+    states = list(
+        TaskState.objects.filter(workflow_state__in=page.workflow_states.all())
+        .select_related("task", "finished_by", "revision", "workflow_state__requested_by")
+        .order_by("started_at", "pk")
+    )
+    file_ids = {state.revision.content.get("file") for state in states if state.revision_id} - {None}
+    files = MaterialFile.objects.filter(pk__in=file_ids).only("pk", "sha256").in_bulk()
+
+    def file_of(state):
+        file_id = state.revision.content.get("file") if state.revision_id else None
+        material_file = files.get(file_id)
+        return file_id, material_file.sha256 if material_file else None
+
+    events, previous = [], {}
+    for state in states:
+        file_id, sha256 = file_of(state)
+        workflow_state = state.workflow_state
+        before = previous.get(workflow_state.pk)
+        if before is None:  # the submission that opened this review
+            events.append(ReviewEvent("submitted", "", workflow_state.requested_by, workflow_state.created_at,
+                                      "", file_id, sha256, state.revision_id))
+        elif before.status == TaskState.STATUS_REJECTED:  # resubmitted after changes
+            events.append(ReviewEvent("submitted", "", state.revision.user if state.revision_id else None,
+                                      state.started_at, "", file_id, sha256, state.revision_id))
+        events.append(ReviewEvent(state.status, state.task.name, state.finished_by,
+                                  state.finished_at or state.started_at, state.comment, file_id, sha256,
+                                  state.revision_id))
+        previous[workflow_state.pk] = state
+    events.sort(key=lambda event: event.when, reverse=True)
+    return events
+
+
+def review_attestation(page):
+    """What the published page says of its review: {"group" (the subject group's name, None when the
+    library has no group for the subject), "reviewed_at", "signed_off_by" (a user or None),
+    "signed_off_at"} from the approved review of its live revision, or None when it was published
+    without one."""
+    from .models import PrincipalSignOffTask, SubjectGroupReviewTask
+
+    workflow_state = (
+        page.workflow_states.filter(status="approved").order_by("-created_at", "-pk").first()
+        if page.live_revision_id else None
+    )
+    if workflow_state is None:
+        return None
+    approved = workflow_state.task_states.filter(status=TaskState.STATUS_APPROVED).select_related(
+        "task", "finished_by")
+    review = approved.filter(task__in=SubjectGroupReviewTask.objects.all()).order_by("-finished_at").first()
+    sign_off = approved.filter(task__in=PrincipalSignOffTask.objects.all()).order_by("-finished_at").first()
+    if review is None:
+        return None
+    group = reviewer_group_for(page)
+    return {
+        "group": group.name if group is not None else None,
+        "reviewed_at": review.finished_at,
+        "signed_off_by": sign_off.finished_by if sign_off else None,
+        "signed_off_at": sign_off.finished_at if sign_off else None,
+    }
+
+
 class SubjectGroupReviewSubmissionEmailNotifier(GroupApprovalTaskStateSubmissionEmailNotifier):
     """E-mails the per-page reviewers (and superusers) when a material enters SubjectGroupReviewTask
     or PrincipalSignOffTask (whose reviewers are the principals: sign_off_assignment).

@@ -8,6 +8,7 @@ from django.utils.http import urlencode
 
 from ..models import DerivativeKind, DerivativeStatus
 from ..pipeline import processing_steps, user_can_retry_processing
+from ..review import review_history
 from ..transcripts import can_have_transcript, user_can_correct_transcript
 from ..versions import file_versions, user_can_see_versions
 
@@ -56,3 +57,12 @@ def file_processing_steps(material_file, request):
         steps.append({"kind": kind, "derivative": derivative, "reprocess_url": url,
                       "correct_url": correct_url, "corrected": corrected})
     return steps
+
+
+@register.simple_tag
+def material_review_history(page):
+    """Every submission and review step of MaterialPage `page`, newest first (a list of
+    repository.review.ReviewEvent). Usage: ``{% material_review_history self.instance as events %}``."""
+    if page is None or not getattr(page, "pk", None):
+        return []
+    return review_history(page)

@@ -1,4 +1,5 @@
-"""Template tags of the public material pages: who sees processing details, durations, chapters, licences."""
+"""Template tags of the public material pages: who sees processing details, durations, chapters, licences,
+who reviewed the material."""
 
 import math
 
@@ -6,6 +7,7 @@ from django import template
 
 from ..access import user_is_library_staff
 from ..choices import RIGHTS_URLS
+from ..review import review_attestation
 
 register = template.Library()
 
@@ -90,3 +92,12 @@ def _seconds(value):
     except (TypeError, ValueError):
         return None
     return number if math.isfinite(number) and number >= 0 else None
+
+
+@register.simple_tag
+def material_review(page):
+    """What the published `page` says of its review (repository.review.review_attestation: the subject
+    group and date, the principal's sign-off), or None. Usage: ``{% material_review page as review %}``."""
+    if page is None or not getattr(page, "pk", None):
+        return None
+    return review_attestation(page)

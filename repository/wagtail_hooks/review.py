@@ -9,6 +9,8 @@
   principal's sign-off step, who signs off (repository.review.sign_off_assignment).
 - Opening a material's editor shows the latest reviewer comment of its review at the top (who, step,
   when, why): repository.review.latest_review_comment.
+- The dashboard's "Chờ tôi duyệt" and "Bài của tôi" (repository.views.review_dashboard) replace
+  Wagtail's two workflow panels.
 - "Quy trình duyệt" (Settings menu): each library's review chain, for its principals and librarians
   (repository.views.review_chain).
 """
@@ -33,6 +35,10 @@ from ..review import (
     sign_off_assignment,
 )
 from ..views.review_chain import ReviewChainView, chain_libraries
+from ..views.review_dashboard import AwaitingMyReviewPanel, MySubmissionsPanel
+
+# Wagtail's own dashboard panels that Hoclieu's review panels replace.
+REPLACED_HOMEPAGE_PANELS = {"workflow_objects_to_moderate", "user_objects_in_workflow_moderation"}
 
 register_signal_handlers()
 
@@ -94,6 +100,14 @@ def show_latest_review_comment(request, page):
         messages.warning(request, text % values)
     else:
         messages.info(request, gettext("%(reviewer)s (%(step)s, %(when)s) nhận xét: “%(comment)s”") % values)
+
+
+@hooks.register("construct_homepage_panels")
+def review_dashboard_panels(request, panels):
+    """"Chờ tôi duyệt" and "Bài của tôi" (repository.views.review_dashboard) instead of Wagtail's
+    "Awaiting your review" and "Your pages in a workflow"."""
+    panels[:] = [panel for panel in panels if getattr(panel, "name", "") not in REPLACED_HOMEPAGE_PANELS]
+    panels.extend([AwaitingMyReviewPanel(), MySubmissionsPanel()])
 
 
 @hooks.register("register_admin_urls")

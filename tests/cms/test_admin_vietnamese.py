@@ -149,7 +149,7 @@ def test_submit_and_review_flow(school, client, material_file):
 
     client.force_login(school["reviewer"])
     reviewer_home = page_text(client.get(reverse("wagtailadmin_home")))
-    assert_vietnamese(reviewer_home, present=["Đang chờ bạn duyệt", page.title],
+    assert_vietnamese(reviewer_home, present=["Chờ tôi duyệt", page.title],
                       absent=["Awaiting your review", "Task submitted by"])
     edit = page_text(client.get(reverse("wagtailadmin_pages:edit", args=(page.pk,))))
     assert_vietnamese(edit, present=["Đang chờ duyệt", "Lưu bản nháp", "Nội dung", "Quảng bá"],
@@ -161,7 +161,7 @@ def test_submit_and_review_flow(school, client, material_file):
     assert client.post(url, {"comment": "Thiếu đáp án."}).status_code in (200, 302)
     to_teacher = [m for m in mail.outbox if school["teacher"].email in m.to]
     assert to_teacher, "the teacher was not told the material was sent back"
-    assert "bị trả lại" in to_teacher[0].subject and "rejected" not in to_teacher[0].subject
+    assert "cần chỉnh sửa" in to_teacher[0].subject and "rejected" not in to_teacher[0].subject
 
     client.force_login(school["teacher"])
     history = page_text(client.get(reverse("wagtailadmin_pages:workflow_history", args=(page.pk,))))
