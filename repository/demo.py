@@ -3,7 +3,10 @@
 Two lower-secondary schools in one network; subject groups Toán, Ngữ văn, Tiếng Anh, Lịch sử;
 a user for every role; materials taken through the real paths: a teacher's upload submitted to
 review and approved (or sent back with a comment), a librarian's batch import published at once,
-audiobooks with chapters, and one broken file whose failure is recorded. THCS-NSL has no subject
+audiobooks with chapters, video lessons (a rotated phone recording, an MKV with chapters), one
+broken file whose failure is recorded, and THCS-TV's print catalogue (MARC 21, with holdings) with
+a digitised book linked to its print twin. THCS-TV asks for the principal's sign-off after its subject
+groups: one lesson plan is signed off, another waits for the principal. THCS-NSL has no subject
 group and no principal: its teacher's submission waits for its librarian (review_assignment), and
 the Toán - Tin member's own pending slides wait for her group leader, never for herself.
 """
@@ -14,7 +17,7 @@ from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.db import transaction
 
-from .choices import AccessLevel, MaterialType, Role, Subject, TextbookSeries
+from .choices import AccessLevel, MaterialType, ReviewChain, Rights, Role, Subject, TextbookSeries
 from .importing import import_materials
 from .models import Library, LibraryNetwork, MaterialFile, MaterialPage
 from .roles import add_member, create_subject_group, library_collection, setup_library
@@ -92,6 +95,32 @@ def _review(page, reviewer, approve, comment):
 
 
 @transaction.atomic
+def _print_catalogue(fixtures, library, librarian, log):
+    """Import the print catalogue (22 MARC 21 records with holdings) into `library`, and add a
+    digitised copy of one of its books, linked to its print twin through the title-and-author
+    suggestion a librarian would confirm (repository.catalogue)."""
+    from .catalogue.importing import import_marc_files
+    from .catalogue.matching import link_print_twin, suggest_print_twins
+
+    report = import_marc_files([fixtures / "marc/thcs_print_catalogue_nfc.mrc"], library)
+    log(f"Kho sách in (MARC 21): {report.created} biểu ghi mới, {report.failed} lỗi")
+    title = "Việt Nam sử lược (bản số hoá)"
+    material_file = _material_file(fixtures / "pdf/issue-33-lorem-ipsum.pdf", title, library, librarian)
+    page = MaterialPage(file=material_file, owner=librarian, live=False, title=title,
+                        slug=unique_child_slug(library.index_page, title),
+                        material_type=MaterialType.DIGITISED, creators="Trần Trọng Kim",
+                        subject=Subject.LICH_SU, grade=8, language="vie", access_level=AccessLevel.PUBLIC,
+                        rights="public-domain", ddc="959.7",
+                        summary="Bản số hoá minh hoạ (tệp mẫu) của sách in cùng tên trong kho sách "
+                                "của thư viện.")
+    library.index_page.add_child(instance=page)
+    page.save_revision(user=librarian).publish(user=librarian)
+    suggestions = suggest_print_twins(page)
+    if suggestions:
+        link_print_twin(page, suggestions[0].record)
+        log(f"Bản in của “{title}”: {suggestions[0].record.title} ({suggestions[0].record.call_number})")
+
+
 def build_demo(fixtures, log=print):
     """Create the demo data from the files under `fixtures` (a Path); `log` receives progress lines."""
     User = get_user_model()
@@ -124,6 +153,11 @@ def build_demo(fixtures, log=print):
         create_subject_group(tv, name, subjects, leader=_user(leader), members=[_user(m) for m in members])
     log("Tổ chuyên môn: " + ", ".join(g[0] for g in groups))
 
+    # THCS-TV asks for the principal's sign-off after the subject group (Library.review_chain).
+    tv.review_chain = ReviewChain.SUBJECT_GROUP_PRINCIPAL
+    tv.save(update_fields=["review_chain"])
+    principal = _user("hieutruong")
+
     teacher, leader = _user("giaovien_toan"), _user("totruong_toan")
     page = _teacher_upload(
         fixtures, "pdf/maint-guide.vi.pdf", tv, teacher,
@@ -134,6 +168,7 @@ def build_demo(fixtures, log=print):
         semester=1,
     )
     _review(page, leader, approve=True, comment="Tổ Toán - Tin đồng ý đưa vào kho học liệu.")
+    _review(page, principal, approve=True, comment="Đồng ý ban hành.")
 
     page = _teacher_upload(
         fixtures, "pdf/nics-background-checks-2015-11.pdf", tv, teacher,
@@ -143,7 +178,7 @@ def build_demo(fixtures, log=print):
         summary="Phiếu bài tập đọc và phân tích bảng số liệu thống kê.", ddc="519.5",
         access_level=AccessLevel.SCHOOL, school_year="2025-2026", semester=2,
     )
-    _review(page, leader, approve=True, comment="Đạt yêu cầu.")
+    _review(page, leader, approve=True, comment="Đạt yêu cầu.")  # then waits for the principal's sign-off
 
     van_teacher = _user("giaovien_van")
     page = _teacher_upload(
@@ -161,7 +196,8 @@ def build_demo(fixtures, log=print):
         creators="Nguyễn Thị Lan", subject=Subject.TOAN, grade=6, textbook_series=TextbookSeries.CTST,
         lesson="Bài 1. Phân số với tử và mẫu là số nguyên", access_level=AccessLevel.SCHOOL,
     )
-    log("Học liệu của giáo viên: 2 đã duyệt, 1 bị trả lại, 1 đang chờ duyệt")
+    log("Học liệu của giáo viên: 1 đã duyệt và ký duyệt, 1 chờ ban giám hiệu ký duyệt, 1 bị trả lại, "
+        "1 đang chờ tổ duyệt")
 
     librarian = _user("thuvien")
     audiobooks = [
@@ -181,6 +217,26 @@ def build_demo(fixtures, log=print):
         page.save_revision(user=librarian).publish(user=librarian)
     log(f"Sách nói: {len(audiobooks)}")
 
+    # Video lessons: a phone recording stored sideways (its rendition is upright, at most 720p) and an
+    # MKV with two chapters (its rendition plays in browsers, its chapters are the player's list).
+    videos = [
+        ("video/internal_emulator_transformer_output_270_rotated.mp4",
+         "Video bài giảng: Quan sát con vật nuôi (quay bằng điện thoại)", Subject.OTHER, AccessLevel.SCHOOL),
+        ("video/sample_with_chapters.mkv", "Video bài giảng: Bảng màu chuẩn (hai chương)", Subject.OTHER,
+         AccessLevel.PUBLIC),
+    ]
+    for relative, title, subject, access_level in videos:
+        material_file = _material_file(fixtures / relative, title, tv, librarian)
+        page = MaterialPage(file=material_file, owner=librarian, live=False, title=title,
+                            slug=unique_child_slug(tv.index_page, title), material_type=MaterialType.VIDEO,
+                            creators=tv.name, subject=subject, grade=6, language="vie",
+                            access_level=access_level, rights=Rights.ALL_RIGHTS_RESERVED, ddc="371.33",
+                            summary="Tệp mẫu của androidx/media, cấp phép Apache-2.0 "
+                                    "(xem fixtures/SOURCES.md).")
+        tv.index_page.add_child(instance=page)
+        page.save_revision(user=librarian).publish(user=librarian)
+    log(f"Video bài giảng: {len(videos)}")
+
     # Digitised in-house materials: a scanned PDF and a multi-page TIFF with no text of their own;
     # OCR makes each a searchable PDF/A, so words of the scan (e.g. "kỉ yếu") find them.
     scans = [
@@ -197,6 +253,8 @@ def build_demo(fixtures, log=print):
         tv.index_page.add_child(instance=page)
         page.save_revision(user=librarian).publish(user=librarian)
     log(f"Tài liệu số hoá (bản quét, OCR): {len(scans)}")
+
+    _print_catalogue(fixtures, tv, librarian, log)
 
     report = import_materials(
         [fixtures / "pdf/scotus-transcript-p1.pdf", fixtures / "office/pptx-tbl-cell.pptx",

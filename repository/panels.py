@@ -9,7 +9,12 @@
 
 The panels are declared here, with the models, and know nothing of the domain: their templates get
 their rows from the `hoclieu_admin` template tags (repository.templatetags.hoclieu_admin), which do.
-Both are hidden on a page not saved yet. The edit view itself is reached only by those who may edit
+- `PrintTwinPanel`: the material's print twin (a CatalogueRecord of its library's print catalogue)
+  with its holdings, and suggestions by title and author (repository.catalogue.matching), each with
+  a "Xác nhận" button that POSTs to the print-twin admin view (repository.views.print_twin).
+- `ReviewHistoryPanel`: every submission and review step (who, when, decision, comment, file
+  version): repository.review.review_history.
+All are hidden on a page not saved yet. The edit view itself is reached only by those who may edit
 or review the page in their own library (Wagtail's permissions, repository.middleware).
 """
 
@@ -59,3 +64,24 @@ class FileProcessingPanel(_SavedMaterialPanel):
 
         def is_shown(self):
             return super().is_shown() and bool(getattr(self.instance, "file_id", None))
+
+
+class PrintTwinPanel(_SavedMaterialPanel):
+    """The edited material's print twin and the suggested ones, with confirm and unlink buttons."""
+
+    default_heading = _("Bản in trong kho sách")
+    default_name = "print_twin"
+
+    class BoundPanel(_SavedMaterialPanel.BoundPanel):
+        template_name = "repository/admin/print_twin_panel.html"
+
+
+class ReviewHistoryPanel(_SavedMaterialPanel):
+    """Every submission and review step of the edited material: who, when, decision, comment, and the
+    file version it was about (rows from the `material_review_history` tag: repository.review)."""
+
+    default_heading = _("Lịch sử duyệt")
+    default_name = "review_history"
+
+    class BoundPanel(_SavedMaterialPanel.BoundPanel):
+        template_name = "repository/admin/review_history_panel.html"

@@ -13,8 +13,12 @@ The flow (DESIGN.md "The way data flows"):
    renews while reporting progress; runs the kind's work on a local copy with a time limit that grows
    with the file (`tool_timeout`); stores the output and findings only if it still holds the claim
    (otherwise its bytes are deleted); and updates the file's summary (`summarise`). The probe
-   decides the other kinds: PDF -> text, thumbnail; DOCX/PPTX -> text; audio -> audio rendition
-   and, when a speech model is set, a transcript (WebVTT captions and text, media_pipeline.speech);
+   decides the other kinds: PDF -> text, thumbnail; DOCX/PPTX -> text; audio -> audio rendition,
+   chapters and, when a speech model is set, a transcript (WebVTT captions and text,
+   media_pipeline.speech); video (MP4, MOV, WebM, MKV) -> an H.264/AAC MP4 rendition, a poster,
+   chapters and the transcript of its sound (media_pipeline.video). Chapters the file declares
+   are read by the probe; the CHAPTERS kind takes them, or cuts a long file that has none at its
+   silences (media_pipeline.chapters), and its list is the file's `chapters`;
    a page image (TIFF, JPEG, PNG; refused at the probe over HOCLIEU_OCR_MAX_PIXELS) -> OCR. The
    text decides OCR for a PDF: when a page's text is (near) empty (`pages_needing_ocr`), OCR makes a
    searchable PDF/A (media_pipeline.ocr), whose text then stands for the file's (MaterialFile
@@ -47,7 +51,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import default_task_backend
 
-from media_pipeline import audio, detect, ocr, office, pdf, speech
+from media_pipeline import audio, chapters, detect, ocr, office, pdf, speech, video
 from media_pipeline.errors import MediaError, ToolFailed
 from media_pipeline.files import digest_fieldfile, local_path
 
@@ -72,7 +76,8 @@ KINDS_AFTER_PROBE = {
     detect.PPTX: [DerivativeKind.TEXT],
     **{fmt: [DerivativeKind.OCR] for fmt in detect.IMAGE_FORMATS},
 }
-AUDIO_KINDS = [DerivativeKind.AUDIO_RENDITION]
+AUDIO_KINDS = [DerivativeKind.AUDIO_RENDITION, DerivativeKind.CHAPTERS]
+VIDEO_KINDS = [DerivativeKind.VIDEO_RENDITION, DerivativeKind.POSTER, DerivativeKind.CHAPTERS]
 # Made for audio too when transcription is on (HOCLIEU_WHISPER_MODEL_PATH set): `transcription_on`.
 SPEECH_KINDS = [DerivativeKind.TRANSCRIPT]
 
@@ -310,6 +315,8 @@ def kinds_for_format(fmt):
     """The kinds made after the probe for format `fmt` (a media_pipeline.detect constant)."""
     if fmt in detect.AUDIO_FORMATS:
         return AUDIO_KINDS + (SPEECH_KINDS if transcription_on() else [])
+    if fmt in detect.VIDEO_FORMATS:
+        return VIDEO_KINDS + (SPEECH_KINDS if transcription_on() else [])
     return KINDS_AFTER_PROBE.get(fmt, [])
 
 
@@ -375,6 +382,10 @@ def _run(material_file, derivative, workdir, heartbeat):
     stem = os.path.splitext(os.path.basename(name))[0]
     kind = derivative.kind
     with local_path(material_file.file) as path:
+        if kind == DerivativeKind.SIGNED_PDF:  # on final approval only (repository.signatures)
+            from .signatures import make_signed_pdf
+
+            return make_signed_pdf(material_file, derivative, path, workdir)
         if kind == DerivativeKind.PROBE:
             with open(path, "rb") as fileobj:
                 fmt = detect.detect(fileobj, name)
@@ -399,6 +410,15 @@ def _run(material_file, derivative, workdir, heartbeat):
                 metadata.update(
                     duration_seconds=info.duration, audio_codec=info.codec, bit_rate=info.bit_rate,
                     sample_rate=info.sample_rate, channels=info.channels, chapters=info.chapters,
+                )
+            elif fmt in detect.VIDEO_FORMATS:
+                info = video.probe(path, ffprobe=settings.HOCLIEU_FFPROBE,
+                                   timeout=tool_timeout(material_file))
+                metadata.update(
+                    duration_seconds=info.duration, audio_codec=info.audio_codec, bit_rate=info.bit_rate,
+                    sample_rate=info.sample_rate, channels=info.channels, chapters=info.chapters,
+                    video_codec=info.video_codec, width=info.display_width, height=info.display_height,
+                    rotation=info.rotation, frame_rate=info.frame_rate, has_audio=info.has_audio,
                 )
             return metadata, None
         probe = current_probe(material_file)
@@ -431,6 +451,28 @@ def _run(material_file, derivative, workdir, heartbeat):
             return _run_ocr(material_file, probe, path, os.path.join(workdir, f"{stem}.pdf"), heartbeat)
         if kind == DerivativeKind.TRANSCRIPT:
             return _run_transcript(material_file, probe, path, stem, heartbeat)
+        if kind == DerivativeKind.VIDEO_RENDITION:
+            rendition_path = os.path.join(workdir, f"{stem}.mp4")
+            info = video.probe(path, ffprobe=settings.HOCLIEU_FFPROBE, timeout=tool_timeout(material_file))
+            rendition = video.make_rendition(
+                path, rendition_path, info=info, ffmpeg_cmd=settings.HOCLIEU_FFMPEG,
+                ffprobe=settings.HOCLIEU_FFPROBE, timeout=video_timeout(material_file, info.duration),
+                progress=heartbeat,
+            )
+            metadata = {"duration_seconds": rendition.duration, "width": rendition.width,
+                        "height": rendition.height, "video_codec": rendition.video_codec,
+                        "audio_codec": rendition.audio_codec, "bit_rate": rendition.bit_rate}
+            return metadata, (f"{stem}.mp4", File(open(rendition_path, "rb")))
+        if kind == DerivativeKind.POSTER:
+            poster_path = os.path.join(workdir, f"{stem}.jpg")
+            info = video.probe(path, ffprobe=settings.HOCLIEU_FFPROBE, timeout=tool_timeout(material_file))
+            width, height = video.make_poster(path, poster_path, info=info,
+                                              ffmpeg_cmd=settings.HOCLIEU_FFMPEG,
+                                              timeout=tool_timeout(material_file))
+            metadata = {"width": width, "height": height, "at_seconds": video.poster_time(info.duration)}
+            return metadata, (f"{stem}.jpg", File(open(poster_path, "rb")))
+        if kind == DerivativeKind.CHAPTERS:
+            return _run_chapters(material_file, probe, path, heartbeat), None
     raise ValueError(f"unknown derivative kind {kind!r}")
 
 
@@ -464,10 +506,37 @@ def _run_ocr(material_file, probe, path, output_path, heartbeat):
     return metadata, (f"{stem}.pdf", File(open(output_path, "rb")))
 
 
+def video_timeout(material_file, duration):
+    """Seconds ffmpeg may take for the video rendition of `material_file` of `duration` seconds:
+    `tool_timeout` plus HOCLIEU_VIDEO_TIMEOUT_PER_MEDIA_SECOND for each second of video."""
+    return tool_timeout(material_file, duration) + (
+        settings.HOCLIEU_VIDEO_TIMEOUT_PER_MEDIA_SECOND * float(duration or 0))
+
+
+def _run_chapters(material_file, probe, path, heartbeat):
+    """Chapters of the audio or video at `path` (media_pipeline.chapters.find_chapters): those the
+    probe read from the file, else parts cut at silences of a long file. Returns the metadata
+    {"chapters": [{"title", "start", "end"}, ...], "source": "embedded" | "silence" | "none"}."""
+    found = probe.metadata if probe else {}
+    duration = found.get("duration_seconds")
+    result, source = chapters.find_chapters(
+        path, embedded=found.get("chapters") or [], duration=duration,
+        has_audio=found.get("has_audio", True), ffmpeg_cmd=settings.HOCLIEU_FFMPEG,
+        timeout=tool_timeout(material_file, duration), progress=heartbeat,
+    )
+    return {"chapters": result, "source": source}
+
+
 def _run_transcript(material_file, probe, path, stem, heartbeat):
     """Transcript of the audio at `path` (media_pipeline.speech): (metadata, ("<stem>.vtt", the
-    WebVTT captions)). A file with no speech gives an empty transcript (a header-only WebVTT)."""
+    WebVTT captions)). A file with no speech, or a video with no sound track, gives an empty
+    transcript (a header-only WebVTT)."""
     duration = probe.metadata.get("duration_seconds") if probe else None
+    if probe is not None and probe.metadata.get("has_audio") is False:
+        metadata = {"full_text": "", "language": "", "language_probability": 0.0, "cue_count": 0,
+                    "duration_seconds": duration, "seconds": 0.0, "real_time_factor": 0.0, "device": "",
+                    "compute_type": "", "chunks": 0, "model": "", "no_audio": True}
+        return metadata, (f"{stem}.vtt", ContentFile(speech.to_webvtt([]).encode("utf-8")))
     timeout = tool_timeout(material_file, duration) + (
         settings.HOCLIEU_WHISPER_TIMEOUT_PER_MEDIA_SECOND * float(duration or 0))
     result = speech.transcribe(
@@ -548,7 +617,8 @@ def current_derivatives(material_file):
 def processing_steps(material_file):
     """What the pipeline does with `material_file` now, for the admin: a list of
     (kind, Derivative or None) in pipeline order, the probe first, then the kinds its format calls
-    for (KINDS_AFTER_PROBE, AUDIO_KINDS) once the probe is done. A kind not started yet has None."""
+    for (KINDS_AFTER_PROBE, AUDIO_KINDS, VIDEO_KINDS) once the probe is done. A kind not started
+    yet has None."""
     by_kind = {d.kind: d for d in current_derivatives(material_file).order_by("pk")}
     probe = by_kind.get(DerivativeKind.PROBE)
     kinds = [DerivativeKind.PROBE, *(_kinds_for(probe) if probe is not None else [])]
@@ -569,7 +639,10 @@ def summarise(material_file_id):
     material_file = MaterialFile.objects.filter(pk=material_file_id).first()
     if material_file is None:
         return None
-    derivatives = {d.kind: d for d in current_derivatives(material_file)}
+    # The signed copy (made on approval, repository.signatures) is not processing of the upload: its
+    # failure (a token not plugged in) shows in its own row, it does not fail the file.
+    signed_apart = current_derivatives(material_file).exclude(kind=DerivativeKind.SIGNED_PDF)
+    derivatives = {d.kind: d for d in signed_apart}
     statuses = {d.status for d in derivatives.values()}
     if not derivatives:
         status = ProcessingStatus.PENDING
@@ -596,6 +669,9 @@ def summarise(material_file_id):
     material_file.processed_at = max(finished) if finished else None
     probe = derivatives.get(DerivativeKind.PROBE)
     found = dict(probe.metadata) if probe is not None and probe.status == DerivativeStatus.DONE else {}
+    found_chapters = derivatives.get(DerivativeKind.CHAPTERS)
+    if found_chapters is not None and found_chapters.status == DerivativeStatus.DONE:
+        found["chapters"] = found_chapters.metadata.get("chapters", [])
     text = derivatives.get(DerivativeKind.TEXT)
     if text is not None and text.status == DerivativeStatus.DONE and not found.get("page_count"):
         found["page_count"] = text.metadata.get("page_count")

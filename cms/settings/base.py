@@ -17,6 +17,7 @@ ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").sp
 INSTALLED_APPS = [
     "cms",
     "repository",
+    "exchange",
     "media_pipeline",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -153,7 +154,7 @@ WAGTAILDOCS_DOCUMENT_FORM_BASE = "repository.forms.MaterialFileForm"
 WAGTAILDOCS_SERVE_METHOD = "serve_view"  # every download passes the access check
 # Material files: documents (lesson plans, slides), audio (audiobooks), scanned page images (digitised).
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "pptx", "mp3", "m4a", "m4b", "flac", "wav",
-                          "tif", "tiff", "jpg", "jpeg", "png"]
+                          "tif", "tiff", "jpg", "jpeg", "png", "mp4", "m4v", "mov", "webm", "mkv"]
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAIL_I18N_ENABLED = False
 # ASCII slugs: the admin's slug field folds Vietnamese (đ -> d); see repository/slugs.py for pages
@@ -185,6 +186,13 @@ HOCLIEU_MARC_ORG_CODES = {}
 # {material type: Koha item type}, written as 942 $c for a Koha import, e.g. {"audiobook": "SN"};
 # empty: no 942.
 HOCLIEU_MARC_KOHA_ITEM_TYPES = {}
+# OAI-PMH provider at /oai/ (exchange): the repositoryIdentifier of its oai-identifiers (a domain name),
+# its name and contacts in Identify, records per list page, resumption token lifetime in seconds.
+HOCLIEU_OAI_REPOSITORY_IDENTIFIER = os.environ.get("HOCLIEU_OAI_REPOSITORY_IDENTIFIER", "hoclieu.local")
+HOCLIEU_OAI_REPOSITORY_NAME = os.environ.get("HOCLIEU_OAI_REPOSITORY_NAME", "Hoclieu – Thư viện học liệu số")
+HOCLIEU_OAI_ADMIN_EMAILS = os.environ.get("HOCLIEU_OAI_ADMIN_EMAILS", "thuvien@hoclieu.local").split(",")
+HOCLIEU_OAI_PAGE_SIZE = int(os.environ.get("HOCLIEU_OAI_PAGE_SIZE", 100))
+HOCLIEU_OAI_TOKEN_LIFETIME = int(os.environ.get("HOCLIEU_OAI_TOKEN_LIFETIME", 24 * 3600))
 # Largest file accepted in an upload or import, in bytes (default 1 GiB).
 HOCLIEU_MAX_UPLOAD_BYTES = int(os.environ.get("HOCLIEU_MAX_UPLOAD_BYTES", 1024 * 1024 * 1024))
 # Tools of the media pipeline.
@@ -198,6 +206,8 @@ HOCLIEU_STREAM_LOUDNESS_LUFS = -16.0
 HOCLIEU_TOOL_TIMEOUT_BASE = float(os.environ.get("HOCLIEU_TOOL_TIMEOUT_BASE", 60))
 HOCLIEU_TOOL_TIMEOUT_PER_MIB = float(os.environ.get("HOCLIEU_TOOL_TIMEOUT_PER_MIB", 2))
 HOCLIEU_TOOL_TIMEOUT_PER_MEDIA_SECOND = float(os.environ.get("HOCLIEU_TOOL_TIMEOUT_PER_MEDIA_SECOND", 1))
+# The video rendition (libx264) may take tool_timeout + this many seconds per second of video.
+HOCLIEU_VIDEO_TIMEOUT_PER_MEDIA_SECOND = float(os.environ.get("HOCLIEU_VIDEO_TIMEOUT_PER_MEDIA_SECOND", 3))
 # Derivative runs (repository.pipeline): a claimed run holds a lease it renews while it works; a
 # lease that expires (the worker died) is returned to pending by the reaper, which the worker runs
 # at start and every HOCLIEU_REAP_INTERVAL seconds. A passing failure is retried after
@@ -231,6 +241,20 @@ HOCLIEU_WHISPER_LANGUAGE = os.environ.get("HOCLIEU_WHISPER_LANGUAGE", "vi")
 HOCLIEU_WHISPER_CPU_THREADS = int(os.environ.get("HOCLIEU_WHISPER_CPU_THREADS", 0))
 HOCLIEU_WHISPER_TIMEOUT_PER_MEDIA_SECOND = float(
     os.environ.get("HOCLIEU_WHISPER_TIMEOUT_PER_MEDIA_SECOND", 2))
+# Digital signatures (PAdES; repository.signatures, media_pipeline.signing) on final approval of a
+# PDF lesson plan or slides. A signer is {"type": "pkcs12", "path", "password"} or {"type": "pkcs11",
+# "module" (the PKCS#11 .so), "token_label", "pin", "cert_label", "key_label"}, per username (used when
+# that user is a principal of the material's library) and per library code; then, for both, the
+# PKCS#12 files user-<username>.p12 / library-<CODE>.p12 in HOCLIEU_SIGNING_PKCS12_DIR (password
+# HOCLIEU_SIGNING_PKCS12_PASSWORD). No signer configured: nothing is signed.
+# HOCLIEU_SIGNING_TRUST_ROOTS: PEM files of the trusted CAs; HOCLIEU_SIGNING_TSA_URL: an RFC 3161
+# time-stamping authority (PAdES B-T), empty for B-B.
+HOCLIEU_SIGNING_USER_SIGNERS = {}
+HOCLIEU_SIGNING_LIBRARY_SIGNERS = {}
+HOCLIEU_SIGNING_PKCS12_DIR = os.environ.get("HOCLIEU_SIGNING_PKCS12_DIR", "")
+HOCLIEU_SIGNING_PKCS12_PASSWORD = os.environ.get("HOCLIEU_SIGNING_PKCS12_PASSWORD", "")
+HOCLIEU_SIGNING_TRUST_ROOTS = [p for p in os.environ.get("HOCLIEU_SIGNING_TRUST_ROOTS", "").split(":") if p]
+HOCLIEU_SIGNING_TSA_URL = os.environ.get("HOCLIEU_SIGNING_TSA_URL", "")
 
 LOGGING = {
     "version": 1,

@@ -24,7 +24,7 @@ from ..choices import (
     TextbookSeries,
 )
 from ..page_forms import MaterialPageForm
-from ..panels import FileProcessingPanel, FileVersionsPanel
+from ..panels import FileProcessingPanel, FileVersionsPanel, PrintTwinPanel, ReviewHistoryPanel
 from .derivatives import current_derivative
 from .libraries import Library
 from .transcripts import current_correction
@@ -83,6 +83,10 @@ class MaterialFile(AbstractDocument):
     @property
     def is_audio(self):
         return self.media_kind == "audio"
+
+    @property
+    def is_video(self):
+        return self.media_kind == "video"
 
     @property
     def processing_failed(self):
@@ -154,6 +158,16 @@ class MaterialFile(AbstractDocument):
     def stream_rendition(self):
         """The audio rendition for streaming (a FieldFile, AAC in MP4) or None."""
         return self._derivative_output("audio_rendition")
+
+    @property
+    def video_rendition(self):
+        """The video rendition for streaming (a FieldFile, H.264/AAC MP4, at most 720p) or None."""
+        return self._derivative_output("video_rendition")
+
+    @property
+    def poster(self):
+        """The video's poster frame (a FieldFile, JPEG) or None."""
+        return self._derivative_output("poster")
 
     def refresh_from_db(self, *args, **kwargs):
         self.__dict__.pop("_hoclieu_derivatives", None)
@@ -231,6 +245,12 @@ class MaterialPage(Page):
         "repository.Library", verbose_name=_("thư viện"), null=True, blank=True, editable=False,
         on_delete=models.PROTECT, related_name="materials",
     )
+    print_twin = models.ForeignKey(
+        "repository.CatalogueRecord", verbose_name=_("bản in"), null=True, blank=True, editable=False,
+        on_delete=models.SET_NULL, related_name="digital_twins",
+        help_text=_("Biểu ghi sách in (kho sách của thư viện) của cùng tài liệu; khớp theo ISBN hoặc do "
+                    "cán bộ thư viện xác nhận."),
+    )
     publish_when_processed = models.BooleanField(
         _("xuất bản khi xử lí xong"), default=False, editable=False,
         help_text=_("Nhập hàng loạt với --publish: xuất bản khi tệp xử lí xong; tệp lỗi thì chờ."),
@@ -250,6 +270,7 @@ class MaterialPage(Page):
         FieldPanel("file"),
         FileProcessingPanel(),
         FileVersionsPanel(),
+        ReviewHistoryPanel(),
         MultiFieldPanel(
             [
                 FieldRowPanel([FieldPanel("language"), FieldPanel("ddc")]),
@@ -260,6 +281,7 @@ class MaterialPage(Page):
             ],
             heading=_("Biên mục"),
         ),
+        PrintTwinPanel(),
     ]
     search_fields = Page.search_fields
     base_form_class = MaterialPageForm
@@ -305,6 +327,13 @@ class MaterialPage(Page):
         self._set_library_from_parent()
         return super().save(*args, **kwargs)
 
+    def with_content_json(self, content):
+        """The page as a revision holds it, keeping the current `print_twin`: the link is set in the
+        admin's print-twin view, outside revisions, and publishing an older revision must not undo it."""
+        obj = super().with_content_json(content)
+        obj.print_twin_id = self.print_twin_id
+        return obj
+
     @property
     def creator_list(self):
         """Creators as a list of names, one per non-empty line."""
@@ -314,7 +343,14 @@ class MaterialPage(Page):
     def is_audiobook(self):
         return self.material_type == MaterialType.AUDIOBOOK or bool(self.file and self.file.is_audio)
 
+    @property
+    def is_video_lesson(self):
+        """True for a video lesson, by its type or by its file found to be video by the probe."""
+        return self.material_type == MaterialType.VIDEO or bool(self.file and self.file.is_video)
+
     def get_template(self, request, *args, **kwargs):
+        if self.is_video_lesson:
+            return "repository/video_page.html"
         if self.is_audiobook:
             return "repository/audiobook_page.html"
         return "repository/material_page.html"

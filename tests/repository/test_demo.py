@@ -8,8 +8,8 @@ from wagtail.models import GroupCollectionPermission, TaskState
 
 from repository.choices import Role
 from repository.demo import build_demo
-from repository.models import Library, MaterialPage
-from repository.review import ReviewRoute, page_under_review, review_assignment
+from repository.models import Library, MaterialPage, PrincipalSignOffTask
+from repository.review import ReviewRoute, page_under_review, review_assignment, review_attestation
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -35,6 +35,13 @@ def test_demo_submissions_wait_for_someone_else(demo):
     slides = review_assignment(page_under_review(pending["Bài giảng điện tử: Phân số (Toán 6)"]))
     assert set(slides.reviewers) == {demo["totruong_toan"]}
     assert not TaskState.objects.reviewable_by(demo["giaovien_toan"]).exists()
+    # THCS-TV asks for the principal's sign-off: one lesson plan waits for it, one is signed off.
+    statistics = pending["Bài tập thống kê: đọc bảng số liệu"]
+    assert isinstance(statistics.current_workflow_task, PrincipalSignOffTask)
+    assert TaskState.objects.reviewable_by(demo["hieutruong"]).filter(
+        workflow_state__object_id=str(statistics.pk)).exists()
+    signed_off = MaterialPage.objects.get(title__startswith="Chuyên đề Tin học 10")
+    assert signed_off.live and review_attestation(signed_off)["signed_off_by"] == demo["hieutruong"]
 
 
 def test_demo_materials_hold_their_own_librarys_files_and_teachers_own_theirs(demo):
@@ -62,3 +69,28 @@ def test_demo_scans_are_found_by_the_words_in_their_images(demo):
         assert page.file.processing_status == "done", page.file.processing_error
         assert page.file.searchable_pdf is not None
         assert page.pk in found
+
+
+def test_demo_has_a_print_catalogue_and_a_material_linked_to_its_print_twin(demo):
+    from repository.models import CatalogueRecord
+
+    library = Library.objects.get(code="THCS-TV")
+    assert CatalogueRecord.objects.filter(library=library).count() == 22
+    page = MaterialPage.objects.get(title="Việt Nam sử lược (bản số hoá)")
+    assert page.print_twin.control_number == "VN-THCS01000022"
+    assert page.print_twin.copies == 2
+
+
+def test_demo_video_lessons_are_processed_with_player_and_chapters(demo, client):
+    from django.urls import reverse
+
+    videos = {page.title: page for page in MaterialPage.objects.filter(material_type="video")}
+    assert len(videos) == 2
+    for page in videos.values():
+        assert page.file.processing_status == "done", page.file.processing_error
+        assert page.file.video_rendition is not None and page.file.poster is not None
+        assert page.file.duration_seconds > 4
+    mkv = videos["Video bài giảng: Bảng màu chuẩn (hai chương)"]
+    assert [chapter["title"] for chapter in mkv.file.chapters] == ["Chapter 1", "Chapter 2"]
+    response = client.get(mkv.url)
+    assert reverse("material_video", kwargs={"page_id": mkv.pk}).encode() in response.content

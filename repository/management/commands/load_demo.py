@@ -11,6 +11,7 @@ from wagtail.models import Site
 from repository.demo import DEMO_PASSWORD, build_demo, demo_logins
 from repository.models import Library
 from repository.search.indexing import rebuild_search_index
+from repository.signatures import request_missing_signatures
 
 
 class Command(BaseCommand):
@@ -28,11 +29,21 @@ class Command(BaseCommand):
             self.stdout.write("Dữ liệu mẫu đã có; bỏ qua (xoá var/ để dựng lại).")
         else:
             build_demo(Path(fixtures), log=self.stdout.write)
+            if getattr(settings, "HOCLIEU_SIGNING_PKCS12_DIR", ""):
+                # The CA is made after the data (its certificates name the libraries and principals),
+                # so the approvals above found no signer: their signatures are queued now, before
+                # the worker runs.
+                call_command("make_demo_ca", stdout=self.stdout)
+                queued = request_missing_signatures()
+                self.stdout.write(f"Kế hoạch bài dạy, bài giảng PDF đã duyệt chờ ký số: {queued}")
             if not no_process:
                 self.stdout.write("Xử lí tệp (văn bản, ảnh bìa, âm thanh)…")
                 call_command("db_worker", batch=True, interval=0, no_startup_delay=True, verbosity=0)
             self.stdout.write("Dựng chỉ mục tìm kiếm…")
             rebuild_search_index()
+        self.stdout.write(
+            f"\nOAI-PMH (học liệu công khai cho máy thu thập): http://{host}:{port}/oai/?verb=Identify"
+        )
         self.stdout.write(f"\nĐăng nhập (mật khẩu chung: {DEMO_PASSWORD}):")
         User = get_user_model()
         for username, role in demo_logins():
