@@ -144,7 +144,7 @@ def test_submit_and_review_flow(school, client, material_file):
 
     teacher_home = page_text(client.get(reverse("wagtailadmin_home")))
     assert_vietnamese(teacher_home,
-                      present=["Trang và mục của bạn đang trong quy trình duyệt", "Đang chờ"],
+                      present=["Bài của tôi", "Đang chờ duyệt"],
                       absent=["Your pages and snippets in a workflow", "Awaiting "])
 
     client.force_login(school["reviewer"])

@@ -23,7 +23,7 @@ def demo(django_capture_on_commit_callbacks):
     return {user.username: user for user in get_user_model().objects.all()}
 
 
-def test_demo_submissions_wait_for_someone_else(demo):
+def check_demo_submissions_wait_for_someone_else(demo):
     pending = {page.title: page for page in MaterialPage.objects.filter(live=False)
                if page.current_workflow_task_state is not None}
     nsl = review_assignment(page_under_review(pending["Kế hoạch bài dạy: Lịch sử địa phương Hoàn Kiếm"]))
@@ -44,7 +44,7 @@ def test_demo_submissions_wait_for_someone_else(demo):
     assert signed_off.live and review_attestation(signed_off)["signed_off_by"] == demo["hieutruong"]
 
 
-def test_demo_materials_hold_their_own_librarys_files_and_teachers_own_theirs(demo):
+def check_demo_materials_hold_their_own_librarys_files_and_teachers_own_theirs(demo):
     for page in MaterialPage.objects.select_related("file", "library"):
         assert page.library.file_collections().filter(pk=page.file.collection_id).exists(), page.title
     for library in Library.objects.all():
@@ -57,7 +57,7 @@ def test_demo_materials_hold_their_own_librarys_files_and_teachers_own_theirs(de
         assert {"change_document", "delete_document"} <= librarian
 
 
-def test_demo_scans_are_found_by_the_words_in_their_images(demo):
+def check_demo_scans_are_found_by_the_words_in_their_images(demo):
     from django.contrib.auth.models import AnonymousUser
 
     from repository.search.query import search_materials
@@ -71,7 +71,7 @@ def test_demo_scans_are_found_by_the_words_in_their_images(demo):
         assert page.pk in found
 
 
-def test_demo_has_a_print_catalogue_and_a_material_linked_to_its_print_twin(demo):
+def check_demo_has_a_print_catalogue_and_a_material_linked_to_its_print_twin(demo):
     from repository.models import CatalogueRecord
 
     library = Library.objects.get(code="THCS-TV")
@@ -81,7 +81,7 @@ def test_demo_has_a_print_catalogue_and_a_material_linked_to_its_print_twin(demo
     assert page.print_twin.copies == 2
 
 
-def test_demo_video_lessons_are_processed_with_player_and_chapters(demo, client):
+def check_demo_video_lessons_are_processed_with_player_and_chapters(demo, client):
     from django.urls import reverse
 
     videos = {page.title: page for page in MaterialPage.objects.filter(material_type="video")}
@@ -94,3 +94,13 @@ def test_demo_video_lessons_are_processed_with_player_and_chapters(demo, client)
     assert [chapter["title"] for chapter in mkv.file.chapters] == ["Chapter 1", "Chapter 2"]
     response = client.get(mkv.url)
     assert reverse("material_video", kwargs={"page_id": mkv.pk}).encode() in response.content
+
+
+def test_demo(demo, client):
+    """The demo takes minutes to build (OCR, transcoding, the print catalogue): it is built once and
+    every check runs on it."""
+    check_demo_submissions_wait_for_someone_else(demo)
+    check_demo_materials_hold_their_own_librarys_files_and_teachers_own_theirs(demo)
+    check_demo_scans_are_found_by_the_words_in_their_images(demo)
+    check_demo_has_a_print_catalogue_and_a_material_linked_to_its_print_twin(demo)
+    check_demo_video_lessons_are_processed_with_player_and_chapters(demo, client)
