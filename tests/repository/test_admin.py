@@ -61,7 +61,7 @@ def test_superuser_creates_a_library_and_it_is_set_up(school, client, superuser)
     client.force_login(superuser)
     response = client.post(reverse("libraries:add"), {
         "name": "TH Kim Đồng", "code": "TH-KIMDONG", "district": "Quận 3",
-        "province": "TP Hồ Chí Minh", "network": school["network"].pk,
+        "province": "TP Hồ Chí Minh", "network": school["network"].pk, "review_chain": "subject_group",
     })
     assert response.status_code == 302
     library = Library.objects.get(code="TH-KIMDONG")

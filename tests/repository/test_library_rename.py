@@ -174,7 +174,8 @@ def test_the_admin_renames_a_library_but_keeps_its_code(school, client):
     url = reverse("libraries:edit", args=(a.pk,))
     assert client.get(url).context["form"].fields["code"].disabled
     response = client.post(url, {"name": "THCS Nguyễn Du mới", "code": "DOI-MA", "district": a.district,
-                                 "province": a.province, "network": a.network_id})
+                                 "province": a.province, "network": a.network_id,
+                                 "review_chain": a.review_chain})
     assert response.status_code == 302
     a = Library.objects.get(pk=a.pk)
     assert (a.name, a.code) == ("THCS Nguyễn Du mới", "THCS-ND")
