@@ -17,11 +17,13 @@ readable PDF, an encrypted PDF, a signer that cannot be opened (wrong password, 
 file with no signature to verify. The input file is never written.
 """
 
+import asyncio
 import contextlib
 import hashlib
 import logging
 import os
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -208,6 +210,19 @@ STAMP_FONT_UNICODES = [*range(0x20, 0x250), *range(0x300, 0x370), *range(0x1E00,
                        *range(0x2000, 0x2070), 0x20AB]
 
 
+def _outside_event_loop(func, *args, **kwargs):
+    """Call `func(*args, **kwargs)` and return its result. pyHanko's synchronous API runs its async
+    core with `asyncio.run()`, which refuses to run in a thread whose event loop is running (a caller
+    inside an async framework, or a browser driven by Playwright's sync API): there, the call runs in
+    a thread of its own, and this one waits for it."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return func(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        return executor.submit(func, *args, **kwargs).result()
+
+
 def stamp_font(font_path):
     """Path of the font the stamp embeds: `font_path` cut to STAMP_FONT_UNICODES and scaled to 1000
     units per em, made once and kept in a cache directory (HOCLIEU_FONT_CACHE, else the system's
@@ -323,7 +338,7 @@ def sign_pdf(input_path, output_path, signer, *, reason, location="", signer_nam
             with open(input_path, "rb") as source:
                 writer = _open_for_signing(source)
                 with open(partial, "wb") as target:
-                    pdf_signer.sign_pdf(writer, output=target, appearance_text_params={
+                    _outside_event_loop(pdf_signer.sign_pdf, writer, output=target, appearance_text_params={
                         "signer": name, "reason": reason, "location": location or "—"})
             os.replace(partial, output_path)
         except SigningError:
@@ -454,7 +469,7 @@ def verify_all(path, trust_roots=()):
             raise NoSignature()
         for embedded in signatures:
             try:
-                status = validate_pdf_signature(embedded, context)
+                status = _outside_event_loop(validate_pdf_signature, embedded, context)
             except (SignatureValidationError, PdfError, ValueError) as error:
                 reports.append(_broken_report(embedded, error))
                 continue

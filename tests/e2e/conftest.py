@@ -48,23 +48,6 @@ def login(page, live_server, username, password="pw"):
 
 
 @pytest.fixture(autouse=True)
-def site_root(transactional_db):
-    """Transactional tests flush the database after each test, data migrations included: put the
-    page tree's root, the root collection, the home page and the default site back before each
-    browser test."""
-    from django.conf import settings
-    from wagtail.models import Collection, Locale, Page, Site
-
-    from cms.models import HomePage
-
-    locale, _ = Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)
-    if Collection.get_first_root_node() is None:
-        Collection.add_root(name="Root")
-    root = Page.objects.filter(depth=1).first()
-    if root is None:
-        root = Page.add_root(instance=Page(title="Root", slug="root", locale=locale))
-    if not HomePage.objects.exists():
-        home = root.add_child(instance=HomePage(title="Hoclieu", slug="home", locale=locale))
-        Site.objects.update_or_create(
-            is_default_site=True, defaults={"hostname": "localhost", "port": 80, "root_page": home}
-        )
+def site_root(wagtail_site_root):
+    """Every browser test starts from the page tree's root and the default site (tests/conftest.py)."""
+    return wagtail_site_root

@@ -7,7 +7,9 @@ from exchange.models import HarvesterToken
 
 from .conftest import identifier_of
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Transactional: the live server reads the data from its own thread. The flush between such tests
+# removes the page tree root that migrations made, which wagtail_site_root puts back.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("wagtail_site_root")]
 
 
 def test_scythe_harvests_every_page(live_server, material, school, settings):

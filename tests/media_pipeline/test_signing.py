@@ -273,3 +273,23 @@ def test_pkcs11_wrong_pin_is_a_clear_error(softhsm_token, fixture_path, tmp_path
     with pytest.raises(signing.SignerUnavailable):
         signing.sign_pdf(fixture_path(PDF), tmp_path / "x.pdf", wrong, reason=REASON)
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_signing_and_verifying_work_where_an_event_loop_is_running(ca_dir, roots, tmp_path):
+    """pyHanko's synchronous API calls asyncio.run(); a caller whose thread runs an event loop (an
+    async framework, Playwright's sync API in the browser tests) must still get a signature."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.conftest import FIXTURES
+
+    async def sign_and_verify_inside_a_loop():
+        out = tmp_path / "in-loop.pdf"
+        signing.sign_pdf(FIXTURES / PDF, out, signing.Pkcs12Signer(ca_dir / LIBRARY_P12, PASSWORD),
+                         reason=REASON)
+        return signing.verify_pdf(out, trust_roots=roots)
+
+    # In a thread of its own, where no other loop runs (the browser tests may leave one in this one).
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        report = executor.submit(asyncio.run, sign_and_verify_inside_a_loop()).result()
+    assert report.ok and not report.changed

@@ -242,7 +242,10 @@ def test_jpeg_and_png_pages_become_searchable(store, known_pages, relative, page
     assert word_recall(known_pages[page], material_file.page_texts[0]) >= MIN_WORD_RECALL
 
 
-def test_png_without_a_resolution_is_read_at_the_assumed_dpi(store):
+def test_png_without_a_resolution_is_read_at_the_assumed_dpi(store, settings):
+    # A full A4 page at 300 dpi: on a loaded 2-CPU machine ocrmypdf can pass the default 60 s a page;
+    # this test is about the resolution, not the time limit (tested in media_pipeline/test_ocr.py).
+    settings.HOCLIEU_OCR_TIMEOUT_PER_PAGE = 600
     material_file = store("images/linn.png")  # 2550 × 3300 pixels, no pHYs chunk
     assert material_file.processing_status == ProcessingStatus.DONE, material_file.processing_error
     assert material_file.searchable_pdf is not None
