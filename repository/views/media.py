@@ -41,9 +41,11 @@ def _visible_material(request, page_id):
     return page, None
 
 
-def _send(request, page, fieldfile):
+def _send(request, page, fieldfile, content_type=None):
+    """`fieldfile` with RFC 7233 ranges (repository.streaming), as `content_type` (default: guessed
+    from the name), cached by shared caches only when `page` is public; 404 when the bytes are gone."""
     try:
-        response = ranged_file_response(request, fieldfile)
+        response = ranged_file_response(request, fieldfile, content_type=content_type)
     except FileNotFoundError as exc:
         raise Http404(_("Không tìm thấy tệp.")) from exc
     return keep_out_of_shared_caches(response, material_is_public(page))
@@ -87,11 +89,7 @@ def material_video(request, page_id):
         return refusal
     if not page.file or not page.file.video_rendition:
         raise Http404(_("Học liệu này chưa có video phát trực tuyến."))
-    try:
-        response = ranged_file_response(request, page.file.video_rendition, content_type="video/mp4")
-    except FileNotFoundError as exc:
-        raise Http404(_("Không tìm thấy tệp.")) from exc
-    return keep_out_of_shared_caches(response, material_is_public(page))
+    return _send(request, page, page.file.video_rendition, content_type="video/mp4")
 
 
 @require_safe
@@ -103,11 +101,7 @@ def material_poster(request, page_id):
         return refusal
     if not page.file or not page.file.poster:
         raise Http404(_("Học liệu này chưa có ảnh đại diện video."))
-    try:
-        response = ranged_file_response(request, page.file.poster, content_type="image/jpeg")
-    except FileNotFoundError as exc:
-        raise Http404(_("Không tìm thấy tệp.")) from exc
-    return keep_out_of_shared_caches(response, material_is_public(page))
+    return _send(request, page, page.file.poster, content_type="image/jpeg")
 
 
 @require_safe
@@ -120,9 +114,4 @@ def material_captions(request, page_id):
         return refusal
     if not page.file or not page.file.transcript_vtt:
         raise Http404(_("Học liệu này chưa có phụ đề."))
-    try:
-        response = ranged_file_response(request, page.file.transcript_vtt,
-                                        content_type="text/vtt; charset=utf-8")
-    except FileNotFoundError as exc:
-        raise Http404(_("Không tìm thấy tệp.")) from exc
-    return keep_out_of_shared_caches(response, material_is_public(page))
+    return _send(request, page, page.file.transcript_vtt, content_type="text/vtt; charset=utf-8")
