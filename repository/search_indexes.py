@@ -15,7 +15,23 @@ from .search.fields import PreparedTermsField, prepared_terms
 FIELD_WEIGHTS = {"title_terms": 4.0, "lesson_terms": 2.5, "summary_terms": 1.5, "body_terms": 1.0}
 
 
-class MaterialPageIndex(indexes.SearchIndex, indexes.Indexable):
+class ReadAgainMixin:
+    """`update_object` that indexes the object as the database holds it now: read again through
+    `index_queryset` (live materials, print records not deleted) and indexed, or removed from the index
+    when that query no longer has it. The stored state decides, not the caller's copy."""
+
+    def update_object(self, instance, using=None, **kwargs):
+        backend = self.get_backend(using)
+        if backend is None:
+            return
+        current = self.index_queryset(using=using).filter(pk=instance.pk).first()
+        if current is None:
+            backend.remove(instance)
+        else:
+            backend.update(self, [current])
+
+
+class MaterialPageIndex(ReadAgainMixin, indexes.SearchIndex, indexes.Indexable):
     """One document per *live* MaterialPage; drafts and unpublished pages never enter the index.
 
     Fields:
@@ -108,22 +124,8 @@ class MaterialPageIndex(indexes.SearchIndex, indexes.Indexable):
             published = timezone.make_naive(published, UTC)
         return published
 
-    def update_object(self, instance, using=None, **kwargs):
-        """Index `instance` (a MaterialPage) if it is live now, else remove it from the index.
 
-        The page is read again from the database, so the stored state decides, not the caller's copy.
-        """
-        backend = self.get_backend(using)
-        if backend is None:
-            return
-        current = self.index_queryset(using=using).filter(pk=instance.pk).first()
-        if current is None:
-            backend.remove(instance)
-        else:
-            backend.update(self, [current])
-
-
-class CatalogueRecordIndex(indexes.SearchIndex, indexes.Indexable):
+class CatalogueRecordIndex(ReadAgainMixin, indexes.SearchIndex, indexes.Indexable):
     """One document per CatalogueRecord not deleted: the print catalogue, searched beside the
     materials with the same Vietnamese analysis and the same field names (issue 10, item 3).
 
@@ -193,14 +195,3 @@ class CatalogueRecordIndex(indexes.SearchIndex, indexes.Indexable):
         if created is not None and timezone.is_aware(created):
             created = timezone.make_naive(created, UTC)
         return created
-
-    def update_object(self, instance, using=None, **kwargs):
-        """Index `instance` (a CatalogueRecord) if it exists and is not deleted, else remove it."""
-        backend = self.get_backend(using)
-        if backend is None:
-            return
-        current = self.index_queryset(using=using).filter(pk=instance.pk).first()
-        if current is None:
-            backend.remove(instance)
-        else:
-            backend.update(self, [current])
