@@ -1,5 +1,6 @@
 """Shared fixtures: a library network with two schools, their people, subject groups, helpers."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -133,3 +134,29 @@ def wagtail_site_root(transactional_db):
         Site.objects.update_or_create(
             is_default_site=True, defaults={"hostname": "localhost", "port": 80, "root_page": home}
         )
+
+
+DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback",
+               "live_server"}
+
+
+def uses_database(item):
+    """Whether a collected test touches the database: a django_db or database mark, or a
+    database fixture among the fixtures it requests directly or through other fixtures."""
+    if item.get_closest_marker("django_db") or item.get_closest_marker("database"):
+        return True
+    return bool(DB_FIXTURES & set(getattr(item, "fixturenames", ())))
+
+
+def pytest_collection_modifyitems(config, items):
+    """With HOCLIEU_TESTS=database (CI's second run, on PostgreSQL), keep only the tests that touch
+    the database: the rest (media tools, parsers, the analysis) do not depend on the database and
+    have already run once, on SQLite. The deselected tests are listed by pytest as deselected."""
+    if os.environ.get("HOCLIEU_TESTS") != "database":
+        return
+    kept, dropped = [], []
+    for item in items:
+        (kept if uses_database(item) else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept

@@ -20,7 +20,7 @@ from django.conf import settings
 
 from tests.helpers import tiny_pdf
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.database]
 
 ROOT = Path(__file__).resolve().parents[2]
 LEASE_SECONDS = 4
