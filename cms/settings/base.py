@@ -142,6 +142,9 @@ STORAGES = {
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
+# The site's "Đăng xuất" goes back to the home page (without it Django renders the logged-out page of
+# django.contrib.admin, which this site does not install).
+LOGOUT_REDIRECT_URL = "/"
 
 # --- Wagtail -----------------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Hoclieu"
