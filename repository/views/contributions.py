@@ -60,6 +60,9 @@ class ContributionsView(WagtailAdminTemplateMixin, TemplateView):
     page_title = gettext_lazy("Đóng góp học liệu")
     header_icon = "list-ul"
 
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [{"url": "", "label": self.get_page_title()}]
+
     def dispatch(self, request, *args, **kwargs):
         if not contribution_progress_libraries(request.user).exists():
             raise Http404

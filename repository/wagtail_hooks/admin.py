@@ -139,6 +139,21 @@ class LibraryNetworkViewSet(NoGroupPermissionsMixin, ModelViewSet):
     search_backend_name = None
     copy_view_enabled = False
 
+    def get_form_class(self, for_update=False):
+        """The hub is chosen among the network's members (LibraryNetwork.clean checks it too); a new
+        network has none yet, so its form has no hub."""
+        form_class = super().get_form_class(for_update=for_update)
+
+        class LibraryNetworkForm(form_class):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                if self.instance.pk is None:
+                    del self.fields["hub"]
+                else:
+                    self.fields["hub"].queryset = Library.objects.filter(network=self.instance)
+
+        return LibraryNetworkForm
+
 
 class SubjectGroupViewSet(NoGroupPermissionsMixin, ModelViewSet):
     """Subject groups: members, leader, subjects; librarians see and edit only their library's."""

@@ -342,6 +342,7 @@ def test_librarian_and_principal_see_download_and_set_their_own(school, known, c
         assert response.status_code == 200
         assert rows_of(response) == {"THCS-ND"}
         html = response.content.decode()
+        assert "<h1" in html and "Đóng góp học liệu" in html.split("<h1", 1)[1].split("</h1>", 1)[0]
         assert 'data-count="2"' in html and "2 / 4 học liệu (50%)" in html
         assert reverse("hoclieu_contribution_list", args=[school["a"].pk, "2025-2026", 1, "pdf"]) in html
         response = download(client, school[role], school["a"], "pdf")
@@ -436,3 +437,19 @@ def test_superuser_sees_and_downloads_every_library(school, known, client):
     admin = get_user_model().objects.create_superuser("quantri", password="pw")
     assert rows_of(screen(client, admin)) == {"THCS-ND", "THCS-LL", "THPT-XA"}
     assert download(client, admin, school["b"]).status_code == 200
+
+
+def test_superuser_chooses_the_hub_among_the_members(school, client):
+    client.force_login(get_user_model().objects.create_superuser("quantri", password="pw"))
+    network = school["network"]
+    url = reverse("library_networks:edit", args=[network.pk])
+    form = client.get(url).context["form"]
+    assert set(form.fields["hub"].queryset) == {school["a"], school["b"]}
+    response = client.post(url, {"name": network.name, "code": network.code, "hub": school["outsider"].pk})
+    assert response.status_code == 200
+    network.refresh_from_db()
+    assert network.hub is None
+    response = client.post(url, {"name": network.name, "code": network.code, "hub": school["b"].pk})
+    assert response.status_code == 302
+    network.refresh_from_db()
+    assert network.hub == school["b"]
