@@ -8,7 +8,10 @@ broken file whose failure is recorded, and THCS-TV's print catalogue (MARC 21, w
 a digitised book linked to its print twin. THCS-TV asks for the principal's sign-off after its subject
 groups: one lesson plan is signed off, another waits for the principal. THCS-NSL has no subject
 group and no principal: its teacher's submission waits for its librarian (review_assignment), and
-the Toán - Tin member's own pending slides wait for her group leader, never for herself.
+the Toán - Tin member's own pending slides wait for her group leader, never for herself; its
+librarian has approved another of the teacher's lesson plans. THCS-TV is the network's hub library;
+each library has a contribution quota per semester, and the approved lesson plans are on their
+semester contribution lists (repository.contributions).
 """
 
 from pathlib import Path
@@ -18,6 +21,7 @@ from django.core.files import File
 from django.db import transaction
 
 from .choices import AccessLevel, MaterialType, ReviewChain, Rights, Role, Subject, TextbookSeries
+from .contributions import contribution_progress, current_period
 from .importing import import_materials
 from .models import Library, LibraryNetwork, MaterialFile, MaterialPage
 from .roles import add_member, create_subject_group, library_collection, setup_library
@@ -119,6 +123,21 @@ def _print_catalogue(fixtures, library, librarian, log):
     if suggestions:
         link_print_twin(page, suggestions[0].record)
         log(f"Bản in của “{title}”: {suggestions[0].record.title} ({suggestions[0].record.call_number})")
+
+
+def _contribution_quotas(network, hub, quotas, log):
+    """Make `hub` the network's hub library and give each library its quota of materials per semester
+    (`quotas`: {Library: int}); log each member's progress in the current semester
+    (repository.contributions)."""
+    network.hub = hub
+    network.save(update_fields=["hub"])
+    for library, quota in quotas.items():
+        library.contribution_quota = quota
+        library.save(update_fields=["contribution_quota"])
+    period = current_period()
+    progress = contribution_progress(Library.objects.filter(network=network).order_by("code"), period)
+    log(f"Đóng góp học liệu ({period.label}; thư viện đầu mối {hub.code}): "
+        + ", ".join(f"{p.library.code} {p.count}/{p.quota}" for p in progress))
 
 
 def build_demo(fixtures, log=print):
@@ -275,6 +294,17 @@ def build_demo(fixtures, log=print):
     log("THCS-NSL chưa có tổ chuyên môn và ban giám hiệu: bài của giaovien_nsl chờ thuvien_nsl duyệt")
 
     nsl_librarian = _user("thuvien_nsl")
+    page = _teacher_upload(
+        fixtures, "pdf/issue-33-lorem-ipsum.pdf", nsl, nsl_teacher,
+        title="Kế hoạch bài dạy: Bảo tồn di tích Hồ Gươm", material_type=MaterialType.LESSON_PLAN,
+        creators="Phan Minh Quang", subject=Subject.LICH_SU, grade=8, access_level=AccessLevel.GROUP,
+        summary="Kế hoạch bài dạy mẫu (tệp minh hoạ) cho chủ đề lịch sử địa phương.",
+    )
+    _review(page, nsl_librarian, approve=True, comment="Đồng ý đưa vào kho học liệu của trường.")
+    log("THCS-NSL: thuvien_nsl duyệt một kế hoạch bài dạy của giaovien_nsl")
+
+    _contribution_quotas(network, tv, {tv: 3, nsl: 2}, log)
+
     import_materials([fixtures / "audio/jfk.flac"], nsl, MaterialType.AUDIOBOOK, subject=Subject.TIENG_ANH,
                      grade=9, publish=True, user=nsl_librarian, creators="John F. Kennedy",
                      access_level=AccessLevel.GROUP)

@@ -18,7 +18,7 @@ from django.db.models import Q
 from wagtail.models import Collection, Page
 
 from .access import user_library_ids
-from .choices import STAFF_ROLES
+from .choices import STAFF_ROLES, Role
 from .models import Library, LibraryIndexPage, MaterialFile
 
 
@@ -112,8 +112,6 @@ def file_belongs_to_library(material_file, library_id):
 def catalogue_library_ids(user):
     """Set of Library pks whose print catalogue `user` may see in the admin: those where `user` is a
     librarian (Role.LIBRARIAN). Superusers see every library's (check `sees_all_libraries` first)."""
-    from .choices import Role
-
     return user_library_ids(user, (Role.LIBRARIAN,))
 
 
@@ -136,3 +134,26 @@ def user_may_link_print_twin(user, material):
         return True
     return bool(user.is_authenticated and user.is_active and material.library_id is not None
                 and material.library_id in catalogue_library_ids(user))
+
+
+def contribution_libraries(user):
+    """QuerySet of the Libraries whose contribution list `user` may download and whose quota they may
+    set: every library for a superuser; their own for a library's principals and librarians (the two
+    who sign the list); none for teachers, reviewers, students or anyone else. The hub's staff are not
+    among them for a member: the list names the member's school-level materials, which only the
+    school sees (repository.access); the member sends the hub its stamped copy."""
+    if sees_all_libraries(user):
+        return Library.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return Library.objects.none()
+    return Library.objects.filter(pk__in=user_library_ids(user, (Role.PRINCIPAL, Role.LIBRARIAN)))
+
+
+def contribution_progress_libraries(user):
+    """QuerySet of the Libraries whose contribution progress (counts against the quota) `user` may
+    see: contribution_libraries(user), and every member of a network whose hub
+    (LibraryNetwork.hub) is one of those libraries."""
+    own = contribution_libraries(user)
+    return Library.objects.filter(
+        Q(pk__in=own.values("pk")) | Q(network__hub__in=own.values("pk"))
+    ).distinct()

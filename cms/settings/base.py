@@ -142,6 +142,9 @@ STORAGES = {
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
+# The site's "Đăng xuất" goes back to the home page (without it Django renders the logged-out page of
+# django.contrib.admin, which this site does not install).
+LOGOUT_REDIRECT_URL = "/"
 
 # --- Wagtail -----------------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Hoclieu"
@@ -255,6 +258,16 @@ HOCLIEU_SIGNING_PKCS12_DIR = os.environ.get("HOCLIEU_SIGNING_PKCS12_DIR", "")
 HOCLIEU_SIGNING_PKCS12_PASSWORD = os.environ.get("HOCLIEU_SIGNING_PKCS12_PASSWORD", "")
 HOCLIEU_SIGNING_TRUST_ROOTS = [p for p in os.environ.get("HOCLIEU_SIGNING_TRUST_ROOTS", "").split(":") if p]
 HOCLIEU_SIGNING_TSA_URL = os.environ.get("HOCLIEU_SIGNING_TSA_URL", "")
+
+# The semesters of a school year for the contribution list (repository.contributions): each semester's
+# first and last day, inclusive, as "MM-DD"; a month from August on falls in the school year's first
+# calendar year (2025 of "2025-2026"), January to July in its second. Defaults follow the Ministry's
+# yearly school calendar: semester I from 1 September to 15 January, semester II from 16 January to
+# 31 May. A material counts in the semester in which its first review was finally approved.
+HOCLIEU_SEMESTERS = {
+    1: {"start": "09-01", "end": "01-15"},
+    2: {"start": "01-16", "end": "05-31"},
+}
 
 LOGGING = {
     "version": 1,

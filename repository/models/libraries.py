@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +22,12 @@ class LibraryNetwork(models.Model):
 
     name = models.CharField(_("tên"), max_length=255)
     code = models.CharField(_("mã"), max_length=32, unique=True, validators=[code_validator])
+    hub = models.ForeignKey(
+        "repository.Library", verbose_name=_("thư viện đầu mối"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="hub_of",
+        help_text=_("Thư viện thành viên nhận danh sách đóng góp học liệu của các thành viên mỗi học kì "
+                    "và theo dõi tiến độ của họ."),
+    )
 
     class Meta:
         verbose_name = _("liên thông thư viện")
@@ -29,6 +36,12 @@ class LibraryNetwork(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        """The hub must be a member of this network (Library.network); raises ValidationError."""
+        super().clean()
+        if self.hub_id is not None and (self.pk is None or self.hub.network_id != self.pk):
+            raise ValidationError({"hub": _("Thư viện đầu mối phải là thành viên của liên thông.")})
 
 
 class LibraryQuerySet(models.QuerySet):
@@ -69,6 +82,12 @@ class Library(models.Model):
         default=ReviewChain.SUBJECT_GROUP,
         help_text=_("Học liệu của thư viện được tổ chuyên môn duyệt; "
                     "có thể thêm bước ban giám hiệu ký duyệt."),
+    )
+
+    contribution_quota = models.PositiveIntegerField(
+        _("chỉ tiêu đóng góp mỗi học kì"), null=True, blank=True,
+        help_text=_("Số học liệu điện tử thư viện cần đóng góp cho liên thông mỗi học kì; "
+                    "để trống nếu không đặt chỉ tiêu."),
     )
 
     collection = models.OneToOneField(

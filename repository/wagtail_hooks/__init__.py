@@ -3,6 +3,7 @@
 from . import (  # noqa: F401
     admin,
     catalogue,
+    contributions,
     documents,
     isolation,
     moves,

@@ -106,7 +106,7 @@ class LibraryViewSet(NoGroupPermissionsMixin, ModelViewSet):
     menu_label = _("Thư viện")
     icon = "home"
     add_view_class = views.LibraryCreateView
-    form_fields = ["name", "code", "district", "province", "network", "review_chain"]
+    form_fields = ["name", "code", "district", "province", "network", "review_chain", "contribution_quota"]
     list_display = ["name", "code", "district", "province", "network", "review_chain"]
     list_filter = ["network", "province"]
     search_fields = ["name", "code", "district", "province"]
@@ -132,12 +132,27 @@ class LibraryNetworkViewSet(NoGroupPermissionsMixin, ModelViewSet):
     model = LibraryNetwork
     menu_label = _("Liên thông")
     icon = "group"
-    form_fields = ["name", "code"]
-    list_display = ["name", "code", Column("libraries", label=_("Số thư viện"),
+    form_fields = ["name", "code", "hub"]
+    list_display = ["name", "code", "hub", Column("libraries", label=_("Số thư viện"),
                                            accessor=lambda network: network.libraries.count())]
     search_fields = ["name", "code"]
     search_backend_name = None
     copy_view_enabled = False
+
+    def get_form_class(self, for_update=False):
+        """The hub is chosen among the network's members (LibraryNetwork.clean checks it too); a new
+        network has none yet, so its form has no hub."""
+        form_class = super().get_form_class(for_update=for_update)
+
+        class LibraryNetworkForm(form_class):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                if self.instance.pk is None:
+                    del self.fields["hub"]
+                else:
+                    self.fields["hub"].queryset = Library.objects.filter(network=self.instance)
+
+        return LibraryNetworkForm
 
 
 class SubjectGroupViewSet(NoGroupPermissionsMixin, ModelViewSet):

@@ -16,3 +16,10 @@ def test_admin_login_still_logs_in(client, school):
     response = client.post(reverse("wagtailadmin_login"), {"username": "thuvien", "password": "pw"})
     assert response.status_code == 302
     assert client.get(reverse("wagtailadmin_home")).status_code == 200
+
+
+def test_site_logout_goes_home(client, school):
+    client.force_login(school["teacher"])
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert client.get(reverse("wagtailadmin_home")).status_code == 302

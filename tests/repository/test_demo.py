@@ -4,9 +4,11 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from wagtail.models import GroupCollectionPermission, TaskState
 
 from repository.choices import Role
+from repository.contributions import Period, contribution_list, contribution_progress
 from repository.demo import build_demo
 from repository.models import Library, MaterialPage, PrincipalSignOffTask
 from repository.review import ReviewRoute, page_under_review, review_assignment, review_attestation
@@ -96,6 +98,19 @@ def check_demo_video_lessons_are_processed_with_player_and_chapters(demo, client
     assert reverse("material_video", kwargs={"page_id": mkv.pk}).encode() in response.content
 
 
+def check_demo_contribution_lists_hold_the_approved_lesson_plans(demo):
+    today = timezone.localdate()
+    period = Period("demo", 1, today, today)  # the demo's approvals are made today
+    tv, nsl = Library.objects.get(code="THCS-TV"), Library.objects.get(code="THCS-NSL")
+    assert tv.network.hub == tv
+    titles = {library.code: [row.title for row in contribution_list(library, period).rows]
+              for library in (tv, nsl)}
+    assert titles == {"THCS-TV": ["Chuyên đề Tin học 10: Đóng gói phần mềm trên Debian"],
+                      "THCS-NSL": ["Kế hoạch bài dạy: Bảo tồn di tích Hồ Gươm"]}
+    progress = {p.library.code: (p.count, p.quota) for p in contribution_progress([tv, nsl], period)}
+    assert progress == {"THCS-TV": (1, 3), "THCS-NSL": (1, 2)}
+
+
 def test_demo(demo, client):
     """The demo takes minutes to build (OCR, transcoding, the print catalogue): it is built once and
     every check runs on it."""
@@ -104,3 +119,4 @@ def test_demo(demo, client):
     check_demo_scans_are_found_by_the_words_in_their_images(demo)
     check_demo_has_a_print_catalogue_and_a_material_linked_to_its_print_twin(demo)
     check_demo_video_lessons_are_processed_with_player_and_chapters(demo, client)
+    check_demo_contribution_lists_hold_the_approved_lesson_plans(demo)
