@@ -42,7 +42,13 @@ from oaipmh_scythe.iterator import OAIResponseIterator
 
 from repository.catalogue import records as marc
 from repository.catalogue.errors import MarcRecordError
-from repository.catalogue.importing import prepare_record, save_record
+from repository.catalogue.importing import (
+    LOOK_UP,
+    existing_records,
+    prepare_record,
+    record_key,
+    save_record,
+)
 from repository.choices import AccessLevel
 from repository.models import CatalogueRecord, CatalogueSource
 from repository.search.tasks import reindex_catalogue_records_task
@@ -148,29 +154,44 @@ class PageApplier:
         self.run = run
         self.with_token = source.has_token
         self.library = source.member_library
-        self.links = HarvestedRecord.objects.filter(source=source)
 
     def apply(self, root):
         """Apply one ListRecords response (`root`, the lxml <OAI-PMH> element); returns the number of
-        records it held. The page's changed records are indexed once its transaction commits."""
-        changed = []
+        records it held. The page's records are read and prepared first, then the records and links
+        they update are looked up once for the page; the page's changed records are indexed once its
+        transaction commits."""
+        items = []
         count = 0
+        for element in root.iterfind(f"{OAI}ListRecords/{OAI}record"):
+            count += 1
+            header = element.find(f"{OAI}header")
+            identifier = _text(header, f"{OAI}identifier") if header is not None else ""
+            try:
+                if not identifier:
+                    raise HarvestRecordError("biểu ghi không có <header>/<identifier>")
+                datestamp = _text(header, f"{OAI}datestamp")
+                if header.get("status") == "deleted":
+                    items.append((identifier, datestamp, None))
+                    continue
+                record = marc.record_from_element(_marc_element(element))
+                prepared = prepare_record(record)
+                prepared.columns["access_level"] = record_access_level(record, self.with_token)
+                items.append((identifier, datestamp, prepared))
+            except (HarvestRecordError, MarcRecordError) as exc:
+                self.run.add_failure(identifier, str(exc))
+        changed = []
         with transaction.atomic():
-            for element in root.iterfind(f"{OAI}ListRecords/{OAI}record"):
-                count += 1
-                header = element.find(f"{OAI}header")
-                identifier = _text(header, f"{OAI}identifier") if header is not None else ""
+            self.links = {link.identifier: link for link in HarvestedRecord.objects.filter(
+                source=self.source, identifier__in=[identifier for identifier, _d, _p in items])}
+            self.found = existing_records(self.library, [p.columns for _i, _d, p in items if p is not None])
+            self.seen = set()
+            for identifier, datestamp, prepared in items:
                 try:
-                    if not identifier:
-                        raise HarvestRecordError("biểu ghi không có <header>/<identifier>")
-                    datestamp = _text(header, f"{OAI}datestamp")
                     with transaction.atomic():
-                        if header.get("status") == "deleted":
+                        if prepared is None:
                             changed += self._delete(identifier, datestamp)
                         else:
-                            changed += self._upsert(identifier, datestamp, element)
-                except (HarvestRecordError, MarcRecordError) as exc:
-                    self.run.add_failure(identifier, str(exc))
+                            changed += self._upsert(identifier, datestamp, prepared)
                 except Exception as exc:  # a database error on one record must not stop the harvest
                     logger.exception("harvest %s: record %s not saved", self.source.name, identifier)
                     self.run.add_failure(identifier, f"không lưu được ({type(exc).__name__}: {exc})")
@@ -179,17 +200,19 @@ class PageApplier:
                 transaction.on_commit(lambda: reindex_catalogue_records_task.enqueue(ids))
         return count
 
-    def _upsert(self, identifier, datestamp, element):
-        record = marc.record_from_element(_marc_element(element))
-        prepared = prepare_record(record)
-        prepared.columns["access_level"] = record_access_level(record, self.with_token)
-        outcome, pk = save_record(self.library, prepared, CatalogueSource.HARVESTED, self.source.name)
+    def _upsert(self, identifier, datestamp, prepared):
+        key = record_key(prepared.columns)
+        # A key met twice in a page: the first save made or changed the record, look it up again.
+        existing = self.found.get(key) if key not in self.seen else LOOK_UP
+        outcome, pk = save_record(self.library, prepared, CatalogueSource.HARVESTED, self.source.name,
+                                  existing)
+        self.seen.add(key)
         setattr(self.run, outcome, getattr(self.run, outcome) + 1)
         changed = [] if outcome == "unchanged" else [pk]
-        link = self.links.filter(identifier=identifier).first()
+        link = self.links.get(identifier)
         if link is None:
-            HarvestedRecord.objects.create(source=self.source, identifier=identifier, datestamp=datestamp,
-                                           record_id=pk)
+            self.links[identifier] = HarvestedRecord.objects.create(
+                source=self.source, identifier=identifier, datestamp=datestamp, record_id=pk)
             return changed
         if link.record_id and link.record_id != pk and _mark_deleted(link.record_id):
             changed.append(link.record_id)  # the provider changed the record's 001: the old one goes
@@ -198,10 +221,10 @@ class PageApplier:
         return changed
 
     def _delete(self, identifier, datestamp):
-        link = self.links.filter(identifier=identifier).first()
+        link = self.links.get(identifier)
         if link is None:  # a record this hub never held: remember its tombstone only
-            HarvestedRecord.objects.create(source=self.source, identifier=identifier, datestamp=datestamp,
-                                           deleted=True)
+            self.links[identifier] = HarvestedRecord.objects.create(
+                source=self.source, identifier=identifier, datestamp=datestamp, deleted=True)
             return []
         changed = []
         if link.record_id and _mark_deleted(link.record_id):
