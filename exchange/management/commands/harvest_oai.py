@@ -44,7 +44,7 @@ class Command(BaseCommand):
             raise SystemExit(1)
 
     def harvest(self, source, full, quiet):
-        bar = None if quiet else tqdm(desc=source.name, unit=_(" biểu ghi"), file=self.stderr, leave=True)
+        bar = None if quiet else tqdm(desc=source.name, unit=" " + _("biểu ghi"), file=self.stderr, leave=True)
 
         def progress(run, records, complete_list_size):
             if bar is None:
@@ -74,7 +74,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {failure['identifier'] or '?'}: {failure['reason']}")
         if run.failed > len(run.failures):
             more = run.failed - len(run.failures)
-            self.stdout.write(_("  … và %(count)d biểu ghi lỗi khác.") % {"count": more})
+            self.stdout.write("  " + _("… và %(count)d biểu ghi lỗi khác.") % {"count": more})
         if run.status != HarvestStatus.SUCCESS:
-            self.stdout.write(_("  Lần sau vẫn thu thập từ %(moment)s.") % {
+            self.stdout.write("  " + _("Lần sau vẫn thu thập từ %(moment)s.") % {
                 "moment": source.last_datestamp.isoformat() if source.last_datestamp else _("đầu")})
