@@ -44,7 +44,8 @@ class Command(BaseCommand):
             raise SystemExit(1)
 
     def harvest(self, source, full, quiet):
-        bar = None if quiet else tqdm(desc=source.name, unit=" " + _("biểu ghi"), file=self.stderr, leave=True)
+        unit = " " + _("biểu ghi")
+        bar = None if quiet else tqdm(desc=source.name, unit=unit, file=self.stderr, leave=True)
 
         def progress(run, records, complete_list_size):
             if bar is None:
