@@ -6,6 +6,11 @@ published, access level public). A request with `Authorization: Bearer <token>` 
 an active HarvesterToken is the audience of its library's network and sees that network's shared
 materials: published, access level public or group, of a library of the network. School-level
 materials never leave Hoclieu through OAI-PMH: they are for the school's own readers.
+
+Harvesting (the hub's side): harvest sources and their runs are managed by superusers and by the
+librarians of the source's receiving library (the hub), nobody else (`harvest_sources_for`,
+`harvest_receiving_library_ids`). Who may *find* the harvested records is the repository's rule
+(repository.access.visible_catalogue_records).
 """
 
 from django.contrib.auth.models import AnonymousUser
@@ -13,8 +18,16 @@ from django.utils import timezone
 
 from repository.access import material_is_public, visible_materials
 from repository.choices import AccessLevel
+from repository.permissions import catalogue_library_ids, sees_all_libraries
 
-from .models import AUDIENCE_PUBLIC, NETWORK_AUDIENCE_PREFIX, HarvesterToken, network_audience
+from .models import (
+    AUDIENCE_PUBLIC,
+    NETWORK_AUDIENCE_PREFIX,
+    HarvesterToken,
+    HarvestRun,
+    HarvestSource,
+    network_audience,
+)
 
 NETWORK_LEVELS = (AccessLevel.PUBLIC, AccessLevel.GROUP)
 
@@ -81,3 +94,27 @@ def request_audience(request):
         raise HarvesterRefused("The token's library is in no library network.", 403, "insufficient_scope")
     HarvesterToken.objects.filter(pk=harvester.pk).update(last_used_at=timezone.now())
     return network_audience(harvester.library.network_id), harvester
+
+
+def harvest_receiving_library_ids(user):
+    """Set of Library pks whose harvest sources `user` manages (libraries where `user` is a
+    librarian), or None for a superuser (every library)."""
+    if sees_all_libraries(user):
+        return None
+    if not user.is_authenticated or not user.is_active:
+        return set()
+    return catalogue_library_ids(user)
+
+
+def harvest_sources_for(user):
+    """HarvestSources `user` manages (a QuerySet): all for a superuser, those received by a library
+    where `user` is a librarian, none for anyone else."""
+    library_ids = harvest_receiving_library_ids(user)
+    if library_ids is None:
+        return HarvestSource.objects.all()
+    return HarvestSource.objects.filter(receiving_library_id__in=library_ids)
+
+
+def harvest_runs_for(user):
+    """HarvestRuns of the sources `user` manages (a QuerySet)."""
+    return HarvestRun.objects.filter(source__in=harvest_sources_for(user))

@@ -7,11 +7,20 @@ moved (after repository.moves has given it its new library: this app's receivers
 after the repository's, INSTALLED_APPS order), and a library saved (it may have joined or left a
 network). Raw fixture loads are skipped. The work runs in the caller's transaction, so a change
 rolled back leaves no row behind.
+
+The worker's tick (repository.signals.worker_tick, sent by `manage.py db_worker` at start and every
+HOCLIEU_REAP_INTERVAL seconds) claims the harvest sources that are due and queues one harvest task
+for each (exchange.tasks.harvest_source_task).
 """
 
 from django.apps import apps
 from django.db.models.signals import post_delete, post_save
 from wagtail.signals import page_published, page_unpublished, post_page_move
+
+from repository.signals import worker_tick
+
+from .harvesting import claim_due_sources
+from .tasks import harvest_source_task
 
 
 def _is_material(sender):
@@ -51,6 +60,14 @@ def library_saved(sender, instance, raw=False, **kwargs):
         sync_library(instance.pk)
 
 
+def queue_due_harvests(sender, **kwargs):
+    """worker_tick: claim the due harvest sources and queue a harvest of each; returns their pks."""
+    claimed = claim_due_sources()
+    for source_id in claimed:
+        harvest_source_task.enqueue(source_id)
+    return claimed
+
+
 def register_signal_handlers():
     """Connect the receivers above (dispatch uids keep them connected once)."""
     material_page = apps.get_model("repository", "MaterialPage")
@@ -61,3 +78,4 @@ def register_signal_handlers():
     page_unpublished.connect(material_withdrawn, dispatch_uid="exchange_material_unpublished")
     post_page_move.connect(material_withdrawn, dispatch_uid="exchange_material_moved")
     post_save.connect(library_saved, sender=library, dispatch_uid="exchange_library_saved")
+    worker_tick.connect(queue_due_harvests, dispatch_uid="exchange_queue_due_harvests")

@@ -7,6 +7,11 @@ Rules (DESIGN.md "access level"):
 - `school`: by signed-in members (staff or students) of its library;
 - `group`: by signed-in members of any library in the same library network (liên thông).
 
+Print catalogue records (CatalogueRecord) follow the same levels: `public` ones (a library's own
+print records, records harvested from a public feed) are seen by everyone; `group` ones (harvested
+with a network token) by members of the record's library and of the libraries in its network;
+deleted ones by nobody (`visible_catalogue_records`).
+
 A reader refused a material or file gets the same answer as for one that does not exist (404),
 so nothing tells them it is there; only an anonymous reader of a *published* school- or group-level
 material is sent to log in, since signing in may open it (`refuse_material`, `refuse_file`).
@@ -64,6 +69,27 @@ def visible_materials(user):
     from .models import MaterialPage
 
     return MaterialPage.objects.live().filter(access_filter(user))
+
+
+def catalogue_access_filter(user):
+    """A Q over CatalogueRecord for the records `user` may find (see module rules); superusers all."""
+    if user.is_authenticated and user.is_superuser:
+        return Q()
+    q = Q(access_level=AccessLevel.PUBLIC)
+    library_ids = user_library_ids(user)
+    if library_ids:
+        q |= Q(library_id__in=library_ids)
+        network_ids = user_network_ids(user)
+        if network_ids:
+            q |= Q(access_level=AccessLevel.GROUP, library__network_id__in=network_ids)
+    return q
+
+
+def visible_catalogue_records(user):
+    """CatalogueRecords not deleted that `user` may find (a QuerySet), e.g. on the search page."""
+    from .models import CatalogueRecord
+
+    return CatalogueRecord.objects.active().filter(catalogue_access_filter(user))
 
 
 def user_is_library_staff(user, library_id):

@@ -129,9 +129,9 @@ class CatalogueRecordIndex(ReadAgainMixin, indexes.SearchIndex, indexes.Indexabl
     """One document per CatalogueRecord not deleted: the print catalogue, searched beside the
     materials with the same Vietnamese analysis and the same field names (issue 10, item 3).
 
-    Print records are public metadata (an OPAC): `access_level` is "public" for all of them, and
-    `library_id` is their library's, so library facet counts include print (`network_id`, which
-    only group-level access reads, is left empty). The
+    `access_level` is the record's (public metadata like an OPAC, or "group" for a network's
+    harvested records), `library_id` is their library's, so library facet counts include print, and
+    `network_id` that library's network, so the access filter of materials applies as it is. The
     material facets (`material_type`, `subject`, `grade`, `textbook_series`, `school_year`) are
     empty, so filtering on one of them leaves print records out. Ranked fields: `title_terms`
     (245), `lesson_terms` (650 subject headings), `body_terms` (authors, publisher, DDC, ISBN and
@@ -182,13 +182,14 @@ class CatalogueRecordIndex(ReadAgainMixin, indexes.SearchIndex, indexes.Indexabl
         return None
 
     def prepare_access_level(self, obj):
-        return AccessLevel.PUBLIC.value
+        return obj.access_level or AccessLevel.PUBLIC.value
 
     def prepare_library_id(self, obj):
         return str(obj.library_id)
 
     def prepare_network_id(self, obj):
-        return None
+        network_id = obj.library.network_id
+        return str(network_id) if network_id else None
 
     def prepare_published_at(self, obj):
         created = obj.created_at

@@ -293,7 +293,7 @@ def prepare_record(record):
     return PreparedRecord(columns, marc.record_as_marcxml(record), marc.record_holdings(record))
 
 
-def _key(columns):
+def record_key(columns):
     """The key of a record in its library: ("001", 003, 001), or ("isbn", ISBN-13) without 001."""
     if columns["control_number"]:
         return ("001", columns["control_number_identifier"], columns["control_number"])
@@ -309,7 +309,7 @@ def existing_records(library, columns_list):
     found = {}
     if numbers:
         for record in records.filter(control_number__in=numbers):
-            found[_key({"control_number": record.control_number,
+            found[record_key({"control_number": record.control_number,
                         "control_number_identifier": record.control_number_identifier})] = record
     if isbns:
         for record in records.filter(control_number="", isbn__in=isbns):
@@ -336,7 +336,7 @@ def save_record(library, prepared, source=CatalogueSource.LOCAL, source_name="",
     None for a new one, when the caller has looked it up already (existing_records); by default
     it is looked up here."""
     if existing is LOOK_UP:
-        existing = existing_records(library, [prepared.columns]).get(_key(prepared.columns))
+        existing = existing_records(library, [prepared.columns]).get(record_key(prepared.columns))
     values = {**prepared.columns, "marcxml": prepared.marcxml, "source": source, "source_name": source_name}
     if existing is None:
         record = CatalogueRecord(library=library, **values)
@@ -376,7 +376,7 @@ def import_raw_records(raw_records, library, path="", report=None, source=Catalo
             found = existing_records(library, [prepared.columns for _raw, prepared in batch])
             seen = set()
             for raw, prepared in batch:
-                key = _key(prepared.columns)
+                key = record_key(prepared.columns)
                 try:
                     with transaction.atomic():
                         outcome, pk = save_record(library, prepared, source, source_name,

@@ -11,6 +11,11 @@ search and display need, taken from the record's fields (MARC 21 Format for Bibl
 - `publisher` and `publication_year` 264 $b/$c (260 where 264 is absent),
 - `ddc` 082 $a, `language` 008/35-37 (041 $a where 008 has none), `record_type` leader/06.
 
+`access_level` says who may find the record (repository.access.visible_catalogue_records): a library's
+own print records and records harvested from a public OAI-PMH feed are public metadata (an OPAC);
+a record harvested with a network token that its source restricts (MARC 506 first indicator 1) is
+`group`: only readers of the libraries in its library's network see it.
+
 A `Holding` is one item (copy) of a record: from Koha's local item field 952 where the record has it,
 else from 852 Location. Copies of a record = its holdings.
 """
@@ -19,6 +24,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from ..choices import AccessLevel
 from ..search.vietnamese import fold_syllable, syllables
 from .libraries import Library
 
@@ -82,6 +88,13 @@ class CatalogueRecord(models.Model):
         help_text=_("Nhan đề, tác giả, nhà xuất bản viết thường, bỏ dấu (tìm trong trang quản trị)."),
     )
     marcxml = models.TextField(_("biểu ghi MARCXML"))
+    access_level = models.CharField(
+        _("mức truy cập"), max_length=16, choices=[(AccessLevel.PUBLIC.value, AccessLevel.PUBLIC.label),
+                                                   (AccessLevel.GROUP.value, AccessLevel.GROUP.label)],
+        default=AccessLevel.PUBLIC,
+        help_text=_("Biểu ghi thu thập chỉ dành cho liên thông thì chỉ bạn đọc các thư viện trong liên thông "
+                    "thấy khi tra cứu."),
+    )
     deleted = models.BooleanField(
         _("đã xoá"), default=False,
         help_text=_("Biểu ghi bị xoá trong phần mềm thư viện (đầu biểu/05 “d”); không hiện trong tra cứu."),

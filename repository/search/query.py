@@ -98,8 +98,9 @@ def ranking_query(query):
 
 
 def search_materials(user, query="", filters=None, sort=SORT_RELEVANCE):
-    """A haystack SearchQuerySet of the material documents `user` may see and of the print
-    catalogue's records (public metadata; deleted ones are not in the index), with facets.
+    """A haystack SearchQuerySet of the material documents and print catalogue records `user` may
+    see (the same access filter: a record's access level, library and network; deleted records are
+    not in the index), with facets.
 
     `query` (str): the reader's words, ranked by `ranking_query`; a query without any syllable
     lists everything, latest first. `filters` maps FACETS keys ("type", "subject", "grade")

@@ -5,8 +5,7 @@ from urllib.parse import urlencode
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from ..access import visible_materials
-from ..models import CatalogueRecord
+from ..access import visible_catalogue_records, visible_materials
 from ..search.forms import SearchForm
 from ..search.query import FACETS, search_materials
 from ..search.suggest import SUGGEST_BELOW, suggest
@@ -23,7 +22,8 @@ def search(request):
     `series`, `year`, `library` (facet filters, one value each), `sort` ("new": newest first),
     `page` (1-based). A parameter that is not valid is ignored
     and reported on the page. Every hit is checked again against visible_materials(user); print
-    catalogue hits are shown with their call number and holdings unless deleted since indexing.
+    catalogue hits are shown with their call number and holdings unless deleted since indexing or
+    hidden from `request.user` (visible_catalogue_records).
     """
     form = SearchForm(request.GET)
     form.is_valid()
@@ -35,7 +35,8 @@ def search(request):
     hit_pks = [pk for model_name, pk in hits if model_name == "materialpage"]
     pages = visible_materials(request.user).filter(pk__in=hit_pks).select_related("library", "file")
     by_pk = {page.pk: page for page in pages}
-    print_records = _print_records([pk for model_name, pk in hits if model_name == "cataloguerecord"])
+    print_pks = [pk for model_name, pk in hits if model_name == "cataloguerecord"]
+    print_records = _print_records(request.user, print_pks)
     results = []
     for model_name, pk in hits:
         if model_name == "cataloguerecord":
@@ -87,10 +88,11 @@ def search(request):
     return render(request, "repository/search.html", context)
 
 
-def _print_records(pks):
-    """{pk: CatalogueRecord} of the records `pks` that are not deleted (print records are public
-    metadata, like an OPAC), with their library and holdings."""
-    records = CatalogueRecord.objects.active().filter(pk__in=pks).select_related("library")
+def _print_records(user, pks):
+    """{pk: CatalogueRecord} of the records `pks` that `user` may find (not deleted; public metadata
+    like an OPAC, or a network's harvested records for its members: visible_catalogue_records), with
+    their library and holdings."""
+    records = visible_catalogue_records(user).filter(pk__in=pks).select_related("library")
     return {record.pk: record for record in records.prefetch_related("holdings")}
 
 

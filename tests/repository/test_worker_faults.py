@@ -6,19 +6,14 @@ mode, or a new PostgreSQL database when the suite runs on PostgreSQL (DATABASE_U
 """
 
 import csv
-import os
 import signal
-import sqlite3
 import subprocess
-import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
-from tests.helpers import tiny_pdf
+from tests.helpers import Site, tiny_pdf, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.database]
 
@@ -27,93 +22,11 @@ LEASE_SECONDS = 4
 FIXTURES = ROOT / "fixtures"
 
 
-class Site:
-    """A Hoclieu installation in `var` (a Path) on its own database; runs manage.py and SQL."""
-
-    def __init__(self, var):
-        self.var = var
-        self.workers = 0
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
-        self.env.update(
-            DJANGO_SETTINGS_MODULE="cms.settings.dev", HOCLIEU_VAR_DIR=str(var),
-            HOCLIEU_WHOOSH_PATH=str(var / "whoosh"), HOCLIEU_DERIVATIVE_LEASE_SECONDS=str(LEASE_SECONDS),
-            HOCLIEU_REAP_INTERVAL="1", PYTHONUNBUFFERED="1",
-            # These tests are about leases and workers; transcription (tests/repository/
-            # test_transcript.py) would only add minutes of speech recognition of a sine wave.
-            HOCLIEU_WHISPER_MODEL_PATH="",
-        )
-        self.postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
-        if self.postgres:
-            import psycopg
-
-            db = settings.DATABASES["default"]
-            host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
-            self.admin_dsn = f"host={host} port={port} user={db['USER']} dbname=postgres"
-            self.name = f"hoclieu_workers_{uuid.uuid4().hex[:8]}"
-            with psycopg.connect(self.admin_dsn, autocommit=True) as connection:
-                connection.execute(f'CREATE DATABASE "{self.name}"')
-            self.env["DATABASE_URL"] = (
-                f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{self.name}"
-            )
-            self.dsn = self.admin_dsn.replace("dbname=postgres", f"dbname={self.name}")
-
-    def manage(self, *args, check=True, timeout=300):
-        result = subprocess.run([sys.executable, "manage.py", *map(str, args)], cwd=ROOT, env=self.env,
-                                capture_output=True, text=True, timeout=timeout)
-        if check:
-            assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-        return result
-
-    def worker(self, *args):
-        """Start `manage.py db_worker` (and `args`); its output goes to a log file, not a pipe that
-        nobody reads while it runs (a full pipe would block the worker on its next log line).
-        Returns the Popen, with `.log` the Path of that file."""
-        self.workers += 1
-        log = self.var.parent / f"worker-{self.workers}.log"
-        with open(log, "w") as handle:
-            process = subprocess.Popen([sys.executable, "manage.py", "db_worker", "--no-startup-delay",
-                                        "--interval", "0.2", *args], cwd=ROOT, env=self.env,
-                                       stdout=handle, stderr=subprocess.STDOUT, text=True)
-        process.log = log
-        return process
-
-    @staticmethod
-    def finish(process, timeout):
-        """Wait up to `timeout` seconds for a worker to end; return its output."""
-        process.wait(timeout=timeout)
-        return process.log.read_text()
-
-    @staticmethod
-    def stop(process):
-        """End a worker with SIGTERM (SIGKILL after 60 s); return its output."""
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        return process.log.read_text()
-
-    def query(self, sql):
-        if self.postgres:
-            import psycopg
-
-            with psycopg.connect(self.dsn) as connection:
-                return connection.execute(sql).fetchall()
-        with sqlite3.connect(self.var / "hoclieu.sqlite3", timeout=30) as connection:
-            return connection.execute(sql).fetchall()
-
-    def drop(self):
-        if self.postgres:
-            import psycopg
-
-            with psycopg.connect(self.admin_dsn, autocommit=True) as connection:
-                connection.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-
-
 @pytest.fixture
 def site(tmp_path):
-    site = Site(tmp_path / "var")
+    site = Site(
+        tmp_path / "var", HOCLIEU_DERIVATIVE_LEASE_SECONDS=str(LEASE_SECONDS), HOCLIEU_REAP_INTERVAL="1",
+    )
     try:
         site.manage("migrate", "--no-input", "-v0", timeout=600)
         site.manage("shell", "-c", "from repository.models import Library; from repository.roles import "
@@ -121,16 +34,6 @@ def site(tmp_path):
         yield site
     finally:
         site.drop()
-
-
-def wait_for(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_killed_worker_then_two_workers_leave_one_derivative_per_kind_and_no_orphans(site, tmp_path):

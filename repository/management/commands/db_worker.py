@@ -3,7 +3,9 @@
 Everything of django_tasks_db's `db_worker` (its options, its loop) is kept. Before the loop starts,
 derivatives left running by a worker that died are returned to pending and queued again
 (repository.pipeline.reap_expired_leases); while it runs, a background thread does the same every
-HOCLIEU_REAP_INTERVAL seconds, so a surviving worker takes over the work of a dead one.
+HOCLIEU_REAP_INTERVAL seconds, so a surviving worker takes over the work of a dead one. At the same
+times it sends repository.signals.worker_tick, for periodic work of other apps (exchange queues the
+OAI-PMH harvests that are due).
 """
 
 import logging
@@ -14,6 +16,7 @@ from django.db import close_old_connections, connections
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
 
 from repository.pipeline import reap_expired_leases
+from repository.signals import worker_tick
 
 logger = logging.getLogger("hoclieu.pipeline")
 
@@ -30,6 +33,17 @@ def reap_once():
         connections.close_all()
 
 
+def tick_once():
+    """Send worker_tick once in this thread; a receiver's exception is logged, never raised."""
+    close_old_connections()
+    try:
+        for receiver, result in worker_tick.send_robust(sender=Command):
+            if isinstance(result, Exception):
+                logger.error("worker_tick receiver %r failed", receiver, exc_info=result)
+    finally:
+        connections.close_all()
+
+
 class Command(DatabaseWorkerCommand):
     help = DatabaseWorkerCommand.help + " (Hoclieu: also returns expired media-pipeline leases to the queue)"
 
@@ -37,11 +51,13 @@ class Command(DatabaseWorkerCommand):
         requeued = reap_once()
         if requeued and options.get("verbosity", 1):
             self.stdout.write(f"Đã đưa lại {requeued} việc xử lí bị bỏ dở vào hàng đợi.")
+        tick_once()
         stop = threading.Event()
 
         def reap_periodically():
             while not stop.wait(settings.HOCLIEU_REAP_INTERVAL):
                 reap_once()
+                tick_once()
 
         reaper = threading.Thread(target=reap_periodically, name="hoclieu-lease-reaper", daemon=True)
         reaper.start()
