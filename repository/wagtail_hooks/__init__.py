@@ -3,6 +3,7 @@
 from . import (  # noqa: F401
     admin,
     catalogue,
+    deposit,
     documents,
     isolation,
     moves,
