@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 from wagtail.admin.action_menu import SubmitForModerationMenuItem
 from wagtail.admin.ui.components import Component
@@ -150,7 +150,7 @@ class SubmitForReviewMenuItem(SubmitForModerationMenuItem):
         page = context.get("page")
         state = page.current_workflow_state if page is not None and page.pk else None
         if state is not None and state.status == WorkflowState.STATUS_NEEDS_CHANGES:
-            context["label"] = _("Gửi duyệt lại")
+            context["label"] = pgettext("nút", "Gửi duyệt lại")
         else:
-            context["label"] = _("Gửi duyệt")
+            context["label"] = pgettext("nút", "Gửi duyệt")
         return context

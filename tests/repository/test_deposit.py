@@ -169,7 +169,8 @@ def test_document_upload_titled_with_the_raw_file_name_gets_the_files_title(scho
     client.force_login(school["teacher"])
     path = fixture_path("pdf/maint-guide.vi.pdf")
     response = client.post(reverse("wagtaildocs:add"), {
-        "title": "maint-guide.vi", "file": upload_file(path), "collection": library_collection(school["a"]).pk,
+        "title": "maint-guide.vi", "file": upload_file(path),
+        "collection": library_collection(school["a"]).pk,
     })
     assert response.status_code == 302
     assert MaterialFile.objects.get().title == "Debian New Maintainers' Guide"
@@ -279,7 +280,8 @@ def test_latest_comment_on_top_names_the_reviewer_not_the_submitter(school, clie
     school["reviewer"].first_name, school["reviewer"].last_name = "Bình", "Trần Văn"
     school["reviewer"].save()
     client.force_login(school["teacher"])
-    client.post(add_url(school["index_a"]), deposit_form(title="Phân số", file=str(upload(school["teacher"]).pk)))
+    client.post(add_url(school["index_a"]),
+                deposit_form(title="Phân số", file=str(upload(school["teacher"]).pk)))
     page = MaterialPage.objects.get()
     task_state = page.current_workflow_task_state
     client.force_login(school["reviewer"])
