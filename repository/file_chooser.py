@@ -37,6 +37,9 @@ class ProcessingStateColumn(Column):
 
 
 class _StateColumnMixin:
+    # `failed=1` (show failed files too) is kept in the chooser's search and page links.
+    preserve_url_parameters = ["multiple", "failed"]
+
     @property
     def columns(self):
         columns = list(super().columns)

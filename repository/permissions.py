@@ -161,12 +161,14 @@ def chooser_files(user, files, include_failed=False):
     chooser shows `user`: every file for a superuser; for a librarian, the files of their libraries'
     collections and their own; for anyone else, the files they uploaded. Files whose processing
     failed are left out unless `include_failed`."""
+    # One filter on `id`, a FilterField of Wagtail's documents, so the chooser's search can apply it.
+    allowed = MaterialFile.objects.all()
     if not sees_all_libraries(user):
         librarian_of = user_library_ids(user, [Role.LIBRARIAN])
         own = Q(uploaded_by_user=user) if user.is_authenticated else Q(pk__in=[])
         if librarian_of:
             own |= Q(collection__in=library_collections(librarian_of))
-        files = files.filter(own)
+        allowed = allowed.filter(own)
     if not include_failed:
-        files = files.exclude(processing_status=ProcessingStatus.FAILED)
-    return files
+        allowed = allowed.exclude(processing_status=ProcessingStatus.FAILED)
+    return files.filter(id__in=allowed.values("id"))

@@ -23,10 +23,14 @@ PUBLISH_ACTION = "action-publish"
 
 @hooks.register("construct_homepage_panels")
 def deposit_panel(request, panels):
+    """Add "Thêm học liệu" (DepositPanel, order 10: first) to the dashboard; it renders nothing for
+    a user with no library to deposit in."""
     panels.append(DepositPanel())
 
 
 def _is_material_menu(context):
+    """True if the action menu of `context` is a material's: its create form (under a library's
+    index page, whose only children are materials) or its edit view."""
     if context.get("view") == "create":
         return isinstance(context.get("parent_page"), LibraryIndexPage)
     page = context.get("page")
@@ -47,15 +51,19 @@ def submit_for_review_first(menu_items, request, context):
 
 @hooks.register("construct_document_chooser_queryset")
 def scope_file_chooser(documents, request):
+    """Every document chooser's list (`documents`, a MaterialFile QuerySet) narrowed by
+    repository.permissions.chooser_files; `?failed=1` keeps the failed files."""
     return chooser_files(request.user, documents, include_failed=request.GET.get("failed") == "1")
 
 
 @hooks.register("register_admin_viewset")
 def register_file_chooser():
+    """The material form's file chooser (repository.file_chooser, namespace hoclieu_file_chooser)."""
     return file_chooser_viewset
 
 
 @hooks.register("register_admin_urls")
 def register_deposit_urls():
+    """`hoclieu_deposit_upload`: the material form's upload (repository.views.deposit.upload_view)."""
     return [path("hoclieu/nop-hoc-lieu/<int:parent_page_id>/tai-tep/", upload_view,
                  name="hoclieu_deposit_upload")]

@@ -216,19 +216,19 @@ def _chooser(client, **params):
 
 
 def test_chooser_lists_own_files_with_state_and_hides_failed(school, client, upload):
-    own = upload(school["teacher"])
-    failed = upload(school["teacher"])
-    MaterialFile.objects.filter(pk=failed.pk).update(processing_status=ProcessingStatus.FAILED,
-                                                      title="Tệp hỏng")
-    MaterialFile.objects.filter(pk=own.pk).update(title="Tệp của tôi")
-    other = upload(school["teacher2"])
-    MaterialFile.objects.filter(pk=other.pk).update(title="Tệp đồng nghiệp")
+    own, failed, other = upload(school["teacher"]), upload(school["teacher"]), upload(school["teacher2"])
+    for material_file, title in ((own, "Tệp của tôi"), (failed, "Tệp hỏng"), (other, "Tệp đồng nghiệp")):
+        material_file.title = title
+        material_file.save()  # and its search entry
+    MaterialFile.objects.filter(pk=failed.pk).update(processing_status=ProcessingStatus.FAILED)
     client.force_login(school["teacher"])
     html = _chooser(client)
     assert "Tệp của tôi" in html and "Trạng thái xử lí" in html
     assert 'data-processing-status="' in html
     assert "Tệp hỏng" not in html and "Tệp đồng nghiệp" not in html
     assert "Tệp hỏng" in _chooser(client, failed="1")
+    results = client.get(reverse("hoclieu_file_chooser:choose_results"), {"q": "Tệp"}).content.decode()
+    assert "Tệp của tôi" in results and "Tệp hỏng" not in results and "Tệp đồng nghiệp" not in results
 
     client.force_login(school["librarian"])
     html = _chooser(client)
