@@ -7,19 +7,17 @@ An approved file is never replaced in place (repository.versions): a new upload 
 new version, sent for review with the materials that use it.
 """
 
-from django.conf import settings
-from django.core.exceptions import ValidationError
+from pathlib import PurePath
+
 from django.core.files.uploadedfile import UploadedFile
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from wagtail.documents.forms import BaseDocumentForm
 from wagtail.search import index as search_index
 
-from media_pipeline.detect import IMAGE_FORMATS, detect
-from media_pipeline.errors import MediaError
 from media_pipeline.files import digest_fileobj
-from media_pipeline.ocr import inspect_image
+from media_pipeline.metadata import file_title
 
+from .deposit import check_upload
 from .models import MaterialFile
 from .versions import file_is_approved, new_version_of, replacement_problems, submit_new_version
 
@@ -28,13 +26,16 @@ class MaterialFileForm(BaseDocumentForm):
     """Rejects, before anything is stored: empty files, files over HOCLIEU_MAX_UPLOAD_BYTES, files
     whose content is not a supported format or does not match their extension (media_pipeline.detect,
     e.g. a PPTX named .pdf), and page images over HOCLIEU_OCR_MAX_PIXELS (an image bomb; its header
-    is read, nothing decoded). Deeper checks (encryption, truncation) run in the pipeline afterwards.
+    is read, nothing decoded): repository.deposit.check_upload. Deeper checks (encryption,
+    truncation) run in the pipeline afterwards. A title left as the raw file name becomes the file's
+    own title (its metadata title, else its name cleaned).
     """
 
     def __init__(self, *args, **kwargs):
         self.user = kwargs.get("user")  # BaseCollectionMemberForm takes it out of kwargs
         self.new_version = None  # a repository.versions.NewVersion once save() has made one
         self.same_content = False  # True when the upload is the approved file's own bytes
+        self.upload_format = None  # the new upload's format (media_pipeline.detect), once checked
         super().__init__(*args, **kwargs)
         if "file" in self.fields:
             # Django's own check catches a 0-byte upload before clean_file; say it the same way.
@@ -53,25 +54,11 @@ class MaterialFileForm(BaseDocumentForm):
         super().add_error(field, error)
 
     def clean_file(self):
+        """The checks of every upload (repository.deposit.check_upload); keeps its format."""
         uploaded = self.cleaned_data.get("file")
         if uploaded is None or not hasattr(uploaded, "size"):
             return uploaded
-        if uploaded.size == 0:
-            raise ValidationError(_("Tệp rỗng (0 byte)."), code="empty")
-        limit = settings.HOCLIEU_MAX_UPLOAD_BYTES
-        if uploaded.size > limit:
-            raise ValidationError(
-                _("Tệp quá lớn: %(size)s, tối đa %(limit)s.")
-                % {"size": filesizeformat(uploaded.size), "limit": filesizeformat(limit)},
-                code="too_large",
-            )
-        if isinstance(uploaded, UploadedFile):  # a new upload, not the file already stored
-            try:
-                fmt = detect(uploaded, uploaded.name)
-                if fmt in IMAGE_FORMATS:
-                    inspect_image(uploaded, max_pixels=settings.HOCLIEU_OCR_MAX_PIXELS, decode=False)
-            except MediaError as error:
-                raise ValidationError(str(error), code=error.code) from error
+        self.upload_format = check_upload(uploaded)
         return uploaded
 
     def replaces_approved_file(self):
@@ -90,10 +77,24 @@ class MaterialFileForm(BaseDocumentForm):
             )
         return self._replaces_approved_file
 
+    def _title_from_file(self, cleaned_data):
+        """A title left as the raw file name ("Ke_hoach_bai_day.pdf", or without its extension, as
+        Wagtail's upload script fills it in) becomes the file's own title
+        (media_pipeline.metadata.file_title: its metadata title, else its name cleaned)."""
+        uploaded = cleaned_data.get("file")
+        if self.upload_format is None or not isinstance(uploaded, UploadedFile):
+            return
+        name = PurePath(uploaded.name).name
+        if cleaned_data.get("title", "").strip() in {name, PurePath(name).stem}:
+            cleaned_data["title"] = file_title(uploaded, name, self.upload_format)[:255]
+
     def clean(self):
-        """Refuse a new version of an approved file that the user may not send for review
+        """Give a title left as the raw file name the file's own title (`_title_from_file`).
+
+        Refuse a new version of an approved file that the user may not send for review
         (repository.versions.replacement_problems: a material they may not edit, or one locked)."""
         cleaned_data = super().clean()
+        self._title_from_file(cleaned_data)
         if not self.has_error("file") and self.replaces_approved_file():
             for problem in replacement_problems(self.instance, self.user):
                 self.add_error("file", problem)

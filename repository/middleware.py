@@ -8,7 +8,8 @@ admin view runs, when the URL names a page or file outside `admin_pages(user)` /
 - URL arguments that are page ids: `page_id`, `parent_page_id`, `page_to_move_id`,
   `destination_id`, and `pk` in the page views (namespace `wagtailadmin_pages`);
 - URL arguments that are file ids: `document_id`, `doc_id`, and `pk` in the document views and the
-  document chooser (namespaces `wagtaildocs`, `wagtaildocs_chooser`);
+  document choosers (namespaces `wagtaildocs`, `wagtaildocs_chooser`, and the material form's
+  `hoclieu_file_chooser`);
 - `id` query parameters of the page and document choosers' "chosen" answers;
 - Wagtail's reports (namespace `wagtailadmin_reports`: page types usage, locked pages, site history,
   aging pages, workflows), which read across the whole site: superusers only.
@@ -24,7 +25,7 @@ from .permissions import admin_documents, admin_pages, sees_all_libraries
 PAGE_ARGUMENTS = ("page_id", "parent_page_id", "page_to_move_id", "destination_id")
 DOCUMENT_ARGUMENTS = ("document_id", "doc_id")
 PAGE_NAMESPACES = {"wagtailadmin_pages"}
-DOCUMENT_NAMESPACES = {"wagtaildocs", "wagtaildocs_chooser"}
+DOCUMENT_NAMESPACES = {"wagtaildocs", "wagtaildocs_chooser", "hoclieu_file_chooser"}
 PAGE_CHOSEN_URL_NAMES = {"wagtailadmin_choose_page_chosen_multiple"}
 SUPERUSER_NAMESPACES = {"wagtailadmin_reports"}
 

@@ -11,6 +11,10 @@ File rules (issue "Nobody gets in where they don't belong"):
 - a material can only hold a file of its own library's collection (`file_belongs_to_library`);
 - teachers, reviewers and principals may add and choose files and edit or delete only their own;
   librarians manage every file of their library (DOCUMENT_PERMISSIONS_BY_ROLE in repository.roles).
+
+Depositing (issue 9, item 6): `deposit_targets` are the library pages where the dashboard's "Thêm
+học liệu" leads; `chooser_files` is what the file chooser lists (one's own files, or the library's
+for a librarian, without failed ones unless asked).
 """
 
 from django.contrib.auth import get_user_model
@@ -19,7 +23,8 @@ from wagtail.models import Collection, Page
 
 from .access import user_library_ids
 from .choices import STAFF_ROLES, Role
-from .models import Library, LibraryIndexPage, MaterialFile
+from .models import Library, LibraryIndexPage, MaterialFile, MaterialPage
+from .models.materials import ProcessingStatus
 
 
 def staff_library_ids(user):
@@ -157,3 +162,34 @@ def contribution_progress_libraries(user):
     return Library.objects.filter(
         Q(pk__in=own.values("pk")) | Q(network__hub__in=own.values("pk"))
     ).distinct()
+
+
+def deposit_targets(user):
+    """LibraryIndexPages (ordered by title) under which `user` may add a material: those of the
+    libraries where `user` is staff (all for a superuser), kept when Wagtail's page permissions let
+    `user` add a page there (teachers, reviewers, principals and librarians do; students do not)."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    pages = LibraryIndexPage.objects.order_by("title")
+    if not sees_all_libraries(user):
+        pages = pages.filter(library_id__in=staff_library_ids(user))
+    return [page for page in pages if MaterialPage.can_create_at(page)
+            and page.permissions_for_user(user).can_add_subpage()]
+
+
+def chooser_files(user, files, include_failed=False):
+    """Narrow `files` (a MaterialFile QuerySet, already what `user` may choose) to what the file
+    chooser shows `user`: every file for a superuser; for a librarian, the files of their libraries'
+    collections and their own; for anyone else, the files they uploaded. Files whose processing
+    failed are left out unless `include_failed`."""
+    # One filter on `id`, a FilterField of Wagtail's documents, so the chooser's search can apply it.
+    allowed = MaterialFile.objects.all()
+    if not sees_all_libraries(user):
+        librarian_of = user_library_ids(user, [Role.LIBRARIAN])
+        own = Q(uploaded_by_user=user) if user.is_authenticated else Q(pk__in=[])
+        if librarian_of:
+            own |= Q(collection__in=library_collections(librarian_of))
+        allowed = allowed.filter(own)
+    if not include_failed:
+        allowed = allowed.exclude(processing_status=ProcessingStatus.FAILED)
+    return files.filter(id__in=allowed.values("id"))

@@ -256,7 +256,10 @@ class MaterialPage(Page):
         help_text=_("Nhập hàng loạt với --publish: xuất bản khi tệp xử lí xong; tệp lỗi thì chờ."),
     )
 
-    content_panels = Page.content_panels + [
+    # The file first: uploading it proposes the title, type and authors (repository.page_forms).
+    content_panels = [
+        MultiFieldPanel([FieldPanel("upload"), FieldPanel("file")], heading=_("Tệp học liệu")),
+        *Page.content_panels,
         MultiFieldPanel(
             [
                 FieldPanel("material_type"),
@@ -267,7 +270,6 @@ class MaterialPage(Page):
             ],
             heading=_("Mô tả"),
         ),
-        FieldPanel("file"),
         FileProcessingPanel(),
         FileVersionsPanel(),
         ReviewHistoryPanel(),

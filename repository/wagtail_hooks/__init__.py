@@ -4,6 +4,7 @@ from . import (  # noqa: F401
     admin,
     catalogue,
     contributions,
+    deposit,
     documents,
     isolation,
     moves,

@@ -23,6 +23,7 @@ from wagtail.models import Page, PageLogEntry
 
 from ..models import MaterialPage
 from ..permissions import admin_documents, admin_pages, admin_users, sees_all_libraries
+from ..views.deposit import MaterialCreateView, MaterialEditView
 
 
 def _scope_pages(pages, request):
@@ -89,9 +90,12 @@ class LibraryPageFilterSet(PageFilterSet):
 
 class MaterialPageViewSet(PageViewSet):
     """Wagtail's views of material pages, with LibraryPageFilterSet in the listings: the explorer of a
-    library (whose only children are materials) and "pages of this type"."""
+    library (whose only children are materials) and "pages of this type"; the create and edit views
+    are repository.views.deposit's (no autosave on creation, the access level in the status panel)."""
 
     model = MaterialPage
+    add_view_class = MaterialCreateView
+    edit_view_class = MaterialEditView
     filterset_class = LibraryPageFilterSet
     icon = "doc-full"
 
