@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +22,12 @@ class LibraryNetwork(models.Model):
 
     name = models.CharField(_("tên"), max_length=255)
     code = models.CharField(_("mã"), max_length=32, unique=True, validators=[code_validator])
+    hub = models.ForeignKey(
+        "Library", verbose_name=_("thư viện đầu mối"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="hub_of",
+        help_text=_("Thư viện giữ mục lục liên hợp và kiểm soát chất lượng biểu ghi của các thành viên; "
+                    "phải là thành viên của liên thông."),
+    )
 
     class Meta:
         verbose_name = _("liên thông thư viện")
@@ -29,6 +36,12 @@ class LibraryNetwork(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        """The hub must be one of the network's own libraries."""
+        super().clean()
+        if self.hub_id is not None and (self.pk is None or self.hub.network_id != self.pk):
+            raise ValidationError({"hub": _("Thư viện đầu mối phải là thành viên của liên thông này.")})
 
 
 class LibraryQuerySet(models.QuerySet):

@@ -10,5 +10,6 @@ from . import (  # noqa: F401
     print_twin,
     review,
     transcripts,
+    union_catalogue,
     versions,
 )

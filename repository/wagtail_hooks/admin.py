@@ -132,8 +132,8 @@ class LibraryNetworkViewSet(NoGroupPermissionsMixin, ModelViewSet):
     model = LibraryNetwork
     menu_label = _("Liên thông")
     icon = "group"
-    form_fields = ["name", "code"]
-    list_display = ["name", "code", Column("libraries", label=_("Số thư viện"),
+    form_fields = ["name", "code", "hub"]
+    list_display = ["name", "code", "hub", Column("libraries", label=_("Số thư viện"),
                                            accessor=lambda network: network.libraries.count())]
     search_fields = ["name", "code"]
     search_backend_name = None
