@@ -37,6 +37,7 @@ from openpyxl.utils import get_column_letter
 from ..models import CatalogueRecord, CatalogueSource, Library, LibraryNetwork, QualityIssue, QualityRule
 from ..models.catalogue import fold_text
 from . import records as marc
+from .copying import source_system_number
 
 LEADER_BIBLIOGRAPHIC_LEVEL = 7
 BOOK_TYPES = ("a", "t")  # leader/06: language material, manuscript language material
@@ -418,18 +419,36 @@ def duplicate_keys(record):
     return keys
 
 
+def system_control_numbers(marcxml):
+    """The 035 $a values (list of str, e.g. "(VN-THCS01)VN-THCS01000001") of a stored MARCXML record
+    ([] when it is not well-formed)."""
+    try:
+        root = etree.fromstring(marcxml.encode("utf-8"))
+    except etree.XMLSyntaxError:
+        return []  # check_catalogue_record reports the record
+    return [value.strip() for value in root.xpath(
+        "m:datafield[@tag='035']/m:subfield[@code='a']/text()", namespaces={"m": marc.MARCXML_NAMESPACE})]
+
+
 class DuplicateIndex:
     """The duplicate keys (duplicate_keys) of a set of CatalogueRecords, to find each record's
     likely duplicates held for another member (member_key) in one pass: same ISBN-13 (020), or
-    same folded title, first author and year.
+    same folded title, first author and year. A copy and its source (one's 035 $a names the other,
+    repository.catalogue.copying) are the same record on purpose, not a duplicate to correct.
 
-    `records`: iterable of CatalogueRecord with their library loaded."""
+    `records`: iterable of CatalogueRecord with their library loaded; `links`: {record pk: set of
+    its 035 $a values} for the records that have any."""
 
-    def __init__(self, records):
+    def __init__(self, records, links=None):
         self._index = defaultdict(list)
+        self._links = links or {}
         for record in records:
             for key in duplicate_keys(record):
                 self._index[key].append(record)
+
+    def _copied(self, record, other):
+        return (source_system_number(other) in self._links.get(record.pk, ())
+                or source_system_number(record) in self._links.get(other.pk, ()))
 
     def problems_for(self, record):
         """[Problem] naming each indexed record of another member that `record` likely duplicates."""
@@ -437,7 +456,8 @@ class DuplicateIndex:
         seen = set()
         for key in duplicate_keys(record):
             for other in self._index.get(key, ()):
-                if other.pk == record.pk or member_key(other) == member_key(record) or other.pk in seen:
+                if (other.pk == record.pk or member_key(other) == member_key(record) or other.pk in seen
+                        or self._copied(record, other)):
                     continue
                 seen.add(other.pk)
                 if key[0] == "isbn":
@@ -485,10 +505,13 @@ def check_libraries(library_ids, now=None, chunk_size=500):
     QualityIssue.objects.of_libraries(library_ids).delete()
     records = (CatalogueRecord.objects.active().filter(library_id__in=library_ids)
                .select_related("library").order_by("pk"))
-    duplicates = DuplicateIndex(_network_records(library_ids).only(
-        "pk", "library__code", "source", "source_name", "control_number", "isbn", "title", "authors",
-        "publication_year",
-    ).iterator(chunk_size=chunk_size))
+    network = _network_records(library_ids)
+    links = {pk: set(system_control_numbers(marcxml)) for pk, marcxml in
+             network.filter(marcxml__contains='tag="035"').values_list("pk", "marcxml").iterator()}
+    duplicates = DuplicateIndex(network.only(
+        "pk", "library__code", "source", "source_name", "control_number", "control_number_identifier",
+        "isbn", "title", "authors", "publication_year",
+    ).iterator(chunk_size=chunk_size), links)
     summary = CheckSummary()
     batch = []
     for record in records.iterator(chunk_size=chunk_size):

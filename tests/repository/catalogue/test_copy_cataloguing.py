@@ -12,7 +12,7 @@ from repository.catalogue.copying import CopyRefused, copy_record
 from repository.catalogue.importing import import_marc_files
 from repository.catalogue.records import record_as_marcxml
 from repository.choices import Role
-from repository.models import CatalogueRecord
+from repository.models import CatalogueRecord, QualityIssue
 from repository.roles import add_member
 
 from ..marc_tools import marclint_warnings, marcxml_schema_errors, yaz_marcdump_problems
@@ -62,6 +62,17 @@ def test_copy_keeps_the_record_with_its_own_number_and_the_source_in_035(catalog
     source.refresh_from_db()
     assert source.library == catalogues["a"] and "035" not in source.marcxml
     assert copy_record(source, catalogues["b"]).control_number != copy.control_number
+
+
+def test_a_copy_and_its_source_are_not_reported_as_duplicates(catalogues):
+    copy = copy_record(catalogues["source"], catalogues["b"])
+    other = CatalogueRecord.objects.get(library=catalogues["a"], control_number="VN-THCS01000002")
+    CatalogueRecord.objects.create(library=catalogues["b"], control_number="LL-9", isbn=other.isbn,
+                                   title=other.title, marcxml=other.marcxml)  # catalogued again by hand
+    quality.check_libraries([catalogues["a"].pk, catalogues["b"].pk])
+    duplicates = {issue.record.control_number for issue in QualityIssue.objects.filter(rule="duplicate")}
+    assert duplicates == {"LL-9", "VN-THCS01000002"}
+    assert copy.control_number not in duplicates
 
 
 def test_the_copy_passes_the_independent_marc_checkers(catalogues, tmp_path):
