@@ -14,6 +14,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
+from django.urls import reverse
 from pymarc import Field, Indicators, Subfield
 
 from repository.catalogue import quality
@@ -366,11 +367,21 @@ def test_command_for_one_clean_library_exits_0(school, fixture_path, tmp_path):
     assert [len(list(sheet.iter_rows())) for sheet in workbook] == [1]
 
 
-def test_hub_must_belong_to_its_network(school):
-    from django.core.exceptions import ValidationError
+def test_superuser_names_the_hub_which_must_belong_to_the_network(school, admin_user):
+    client = _client(admin_user)
+    url = reverse("library_networks:edit", args=(school["network"].pk,))
+    data = {"name": school["network"].name, "code": school["network"].code}
+    response = client.post(url, {**data, "hub": school["outsider"].pk})
+    assert response.status_code == 200 and "phải là thành viên" in response.content.decode()
+    school["network"].refresh_from_db()
+    assert school["network"].hub is None
+    assert client.post(url, {**data, "hub": school["b"].pk}).status_code == 302
+    school["network"].refresh_from_db()
+    assert school["network"].hub == school["b"]
 
-    school["network"].hub = school["outsider"]
-    with pytest.raises(ValidationError):
-        school["network"].full_clean()
-    school["network"].hub = school["b"]
-    school["network"].full_clean()
+
+def test_menu_shows_the_union_catalogue_and_the_report_to_librarians_only(school):
+    for name, shown in (("librarian", True), ("teacher", False), ("principal", False)):
+        html = _client(school[name]).get(reverse("wagtailadmin_home")).content.decode()
+        for url in (reverse("hoclieu_union_catalogue"), REPORT):
+            assert (url in html) is shown, (name, url)
