@@ -443,33 +443,45 @@ class DuplicateIndex:
         self._index = defaultdict(list)
         self._links = links or {}
         for record in records:
+            member = member_key(record)
             for key in duplicate_keys(record):
-                self._index[key].append(record)
+                self._index[key].append((member, record))
 
     def _copied(self, record, other):
+        if record.pk not in self._links and other.pk not in self._links:
+            return False
         return (source_system_number(other) in self._links.get(record.pk, ())
                 or source_system_number(record) in self._links.get(other.pk, ()))
 
     def problems_for(self, record):
-        """[Problem] naming each indexed record of another member that `record` likely duplicates."""
+        """[Problem]: at most one per kind of key (same ISBN; same title, author and year) naming the
+        first indexed record of another member that `record` likely duplicates (its `duplicate_of`)
+        and how many more there are, so a book every member holds gives one line per record."""
         problems = []
         seen = set()
+        own = member_key(record)
         for key in duplicate_keys(record):
-            for other in self._index.get(key, ()):
-                if (other.pk == record.pk or member_key(other) == member_key(record) or other.pk in seen
-                        or self._copied(record, other)):
+            others = []
+            for member, other in self._index.get(key, ()):
+                if member == own or other.pk in seen or self._copied(record, other):
                     continue
                 seen.add(other.pk)
-                if key[0] == "isbn":
-                    reason = _("Cùng ISBN %(isbn)s với biểu ghi %(number)s của %(member)s.")
-                else:
-                    reason = _("Cùng nhan đề, tác giả và năm xuất bản với biểu ghi %(number)s "
-                               "của %(member)s.")
-                message = reason % {"isbn": record.isbn, "number": other.control_number or f"#{other.pk}",
-                                    "member": other.member_label}
-                problems.append(Problem(QualityRule.DUPLICATE, message,
-                                        marc.TAG_ISBN if key[0] == "isbn" else marc.TAG_TITLE,
-                                        duplicate_of=other.pk))
+                others.append(other)
+            if not others:
+                continue
+            first = others[0]
+            if key[0] == "isbn":
+                reason = _("Cùng ISBN %(isbn)s với biểu ghi %(number)s của %(member)s.")
+            else:
+                reason = _("Cùng nhan đề, tác giả và năm xuất bản với biểu ghi %(number)s "
+                           "của %(member)s.")
+            message = reason % {"isbn": record.isbn, "number": first.control_number or f"#{first.pk}",
+                                "member": first.member_label}
+            if len(others) > 1:
+                message += " " + _("Và %(count)d biểu ghi khác.") % {"count": len(others) - 1}
+            problems.append(Problem(QualityRule.DUPLICATE, message,
+                                    marc.TAG_ISBN if key[0] == "isbn" else marc.TAG_TITLE,
+                                    duplicate_of=first.pk))
         return problems
 
 

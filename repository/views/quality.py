@@ -2,7 +2,7 @@
 
 GET /admin/hoclieu/chat-luong-bieu-ghi/ lists the failures found by the last check, one row per
 (record, rule), filterable by library and rule, with Wagtail's XLSX (one sheet per member library)
-and CSV export. POST .../kiem-tra/ checks again the libraries the user may see.
+and CSV export. POST .../kiem-tra/ queues a new check of the libraries the user may see.
 
 Who sees what (repository.permissions.quality_library_ids): a hub library's librarians see every
 member of its network, a member's librarians only their own library, superusers all; anyone else
@@ -22,9 +22,10 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.reports import ReportView
 
-from ..catalogue.quality import check_libraries, write_workbook
+from ..catalogue.quality import write_workbook
 from ..models import CatalogueRecord, CatalogueSource, Library, QualityIssue, QualityRule
 from ..permissions import quality_library_ids, sees_all_libraries
+from ..tasks import check_catalogue_quality_task
 
 
 def quality_libraries(user):
@@ -118,12 +119,13 @@ class QualityReportView(ReportView):
 
 @require_POST
 def check_quality_view(request):
-    """Check again every record of the libraries the user may see (all libraries for a superuser);
-    redirect to the report with a summary. 404 for anyone who may not see the report."""
+    """Queue a new check of every record of the libraries the user may see (all libraries for a
+    superuser) for the task worker (a network's catalogue takes too long for a request); redirect to
+    the report. 404 for anyone who may not see the report."""
     if not user_sees_quality_report(request.user):
         raise Http404
-    summary = check_libraries(quality_libraries(request.user).values_list("pk", flat=True))
-    messages.success(request, _("Đã kiểm tra %(checked)d biểu ghi: %(failing)d biểu ghi có lỗi, "
-                                "%(issues)d lỗi.") % {"checked": summary.checked, "failing": summary.failing,
-                                                     "issues": summary.issues})
+    library_ids = list(quality_libraries(request.user).values_list("pk", flat=True))
+    check_catalogue_quality_task.enqueue(library_ids)
+    messages.success(request, _("Đã yêu cầu kiểm tra lại %(count)d thư viện; báo cáo được cập nhật khi "
+                                "kiểm tra xong.") % {"count": len(library_ids)})
     return redirect(reverse("hoclieu_catalogue_quality"))
