@@ -5,7 +5,9 @@ a user for every role; materials taken through the real paths: a teacher's uploa
 review and approved (or sent back with a comment), a librarian's batch import published at once,
 audiobooks with chapters, video lessons (a rotated phone recording, an MKV with chapters), one
 broken file whose failure is recorded, and THCS-TV's print catalogue (MARC 21, with holdings) with
-a digitised book linked to its print twin. THCS-TV asks for the principal's sign-off after its subject
+a digitised book linked to its print twin. THCS-TV is the network's hub library: THCS-NSL's small
+print catalogue has faults its quality control reports, and one record THCS-NSL copied from
+THCS-TV's catalogue. THCS-TV asks for the principal's sign-off after its subject
 groups: one lesson plan is signed off, another waits for the principal. THCS-NSL has no subject
 group and no principal: its teacher's submission waits for its librarian (review_assignment), and
 the Toán - Tin member's own pending slides wait for her group leader, never for herself; its
@@ -20,10 +22,13 @@ from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.db import transaction
 
+from .catalogue import importing as catalogue_importing
+from .catalogue.copying import copy_record
+from .catalogue.quality import check_libraries
 from .choices import AccessLevel, MaterialType, ReviewChain, Rights, Role, Subject, TextbookSeries
 from .contributions import contribution_progress, current_period
 from .importing import import_materials
-from .models import Library, LibraryNetwork, MaterialFile, MaterialPage
+from .models import CatalogueRecord, Library, LibraryNetwork, MaterialFile, MaterialPage
 from .roles import add_member, create_subject_group, library_collection, setup_library
 from .slugs import unique_child_slug
 
@@ -126,11 +131,9 @@ def _print_catalogue(fixtures, library, librarian, log):
 
 
 def _contribution_quotas(network, hub, quotas, log):
-    """Make `hub` the network's hub library and give each library its quota of materials per semester
-    (`quotas`: {Library: int}); log each member's progress in the current semester
-    (repository.contributions)."""
-    network.hub = hub
-    network.save(update_fields=["hub"])
+    """Give each library its quota of materials per semester (`quotas`: {Library: int}); log each
+    member's progress in the current semester (repository.contributions), as `hub` (the network's hub
+    library, set by _union_catalogue) sees it."""
     for library, quota in quotas.items():
         library.contribution_quota = quota
         library.save(update_fields=["contribution_quota"])
@@ -138,6 +141,24 @@ def _contribution_quotas(network, hub, quotas, log):
     progress = contribution_progress(Library.objects.filter(network=network).order_by("code"), period)
     log(f"Đóng góp học liệu ({period.label}; thư viện đầu mối {hub.code}): "
         + ", ".join(f"{p.library.code} {p.count}/{p.quota}" for p in progress))
+
+
+@transaction.atomic
+def _union_catalogue(fixtures, network, hub, member, log):
+    """Make `hub` the network's hub library; import `member`'s print catalogue (6 records, each with
+    a fault or a likely duplicate of the hub's, fixtures/marc/thcs_nsl_catalogue_qc.xml); copy one of
+    the hub's records into `member`'s catalogue (copy cataloguing, the source in 035); and run the
+    hub's quality control over the network, whose report the admin shows (repository.catalogue)."""
+    network.hub = hub
+    network.save(update_fields=["hub"])
+    report = catalogue_importing.import_marc_files([fixtures / "marc/thcs_nsl_catalogue_qc.xml"], member)
+    log(f"Kho sách in của {member.code}: {report.created} biểu ghi mới, {report.failed} lỗi")
+    source = CatalogueRecord.objects.get(library=hub, control_number="VN-THCS01000021")
+    copy = copy_record(source, member)
+    log(f"Biên mục sao chép: “{copy.title}” từ {hub.code} vào {member.code} ({copy.control_number})")
+    summary = check_libraries([hub.pk, member.pk])
+    log(f"Kiểm soát chất lượng ({hub.code} là thư viện đầu mối): {summary.checked} biểu ghi, "
+        f"{summary.failing} biểu ghi có lỗi, {summary.issues} lỗi")
 
 
 def build_demo(fixtures, log=print):
@@ -274,6 +295,7 @@ def build_demo(fixtures, log=print):
     log(f"Tài liệu số hoá (bản quét, OCR): {len(scans)}")
 
     _print_catalogue(fixtures, tv, librarian, log)
+    _union_catalogue(fixtures, network, tv, nsl, log)
 
     report = import_materials(
         [fixtures / "pdf/scotus-transcript-p1.pdf", fixtures / "office/pptx-tbl-cell.pptx",

@@ -23,7 +23,15 @@ from wagtail.models import Collection, Page
 
 from .access import user_library_ids
 from .choices import STAFF_ROLES, Role
-from .models import Library, LibraryIndexPage, MaterialFile, MaterialPage
+from .models import (
+    CatalogueRecord,
+    CatalogueSource,
+    Library,
+    LibraryIndexPage,
+    LibraryNetwork,
+    MaterialFile,
+    MaterialPage,
+)
 from .models.materials import ProcessingStatus
 
 
@@ -193,3 +201,47 @@ def chooser_files(user, files, include_failed=False):
     if not include_failed:
         allowed = allowed.exclude(processing_status=ProcessingStatus.FAILED)
     return files.filter(id__in=allowed.values("id"))
+
+
+def quality_library_ids(user):
+    """Set of Library pks whose catalogue quality report `user` may see (repository.catalogue.quality):
+    the libraries where `user` is a librarian and, for a librarian of a network's hub library
+    (LibraryNetwork.hub), every library of that network. Teachers, students and anyone else: none.
+    Superusers see every library's (check `sees_all_libraries` first)."""
+    own = catalogue_library_ids(user)
+    if not own:
+        return set()
+    hub_networks = LibraryNetwork.objects.filter(hub_id__in=own)
+    return set(own) | set(Library.objects.filter(network__in=hub_networks).values_list("pk", flat=True))
+
+
+def union_catalogue_records(user):
+    """QuerySet of the active CatalogueRecords of the union catalogue `user` may see and copy from
+    (issue 8, copy cataloguing): the records held by the libraries of the networks where `user` is a
+    librarian (local ones, and ones those libraries harvested), except their own libraries' local
+    records. A superuser: every active record held by a library of a network. Anyone else: none."""
+    records = CatalogueRecord.objects.active().filter(library__network__isnull=False)
+    if sees_all_libraries(user):
+        return records
+    own = catalogue_library_ids(user)
+    if not own:
+        return CatalogueRecord.objects.none()
+    networks = Library.objects.filter(pk__in=own, network__isnull=False).values("network_id")
+    return records.filter(library__network_id__in=networks).exclude(
+        library_id__in=own, source=CatalogueSource.LOCAL
+    )
+
+
+def copy_target_libraries(user, record):
+    """QuerySet of the Libraries into whose catalogue `user` may copy `record` (a CatalogueRecord):
+    libraries of the record's network where `user` is a librarian (any, for a superuser), except the
+    record's own library when the record is that library's local record."""
+    network_id = record.library.network_id
+    if network_id is None:
+        return Library.objects.none()
+    libraries = Library.objects.filter(network_id=network_id)
+    if not sees_all_libraries(user):
+        libraries = libraries.filter(pk__in=catalogue_library_ids(user))
+    if record.source == CatalogueSource.LOCAL:
+        libraries = libraries.exclude(pk=record.library_id)
+    return libraries

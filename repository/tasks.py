@@ -1,7 +1,10 @@
 """Background tasks of the repository (django-tasks): primitive arguments, the object re-fetched."""
 
+import dataclasses
+
 from django_tasks import task
 
+from .catalogue.quality import check_libraries
 from .pipeline import process_derivative
 
 
@@ -14,3 +17,11 @@ def process_derivative_task(material_file_id, kind):
     retried or another run holds it), or None when the file or the derivative no longer exists.
     """
     return process_derivative(material_file_id, kind)
+
+
+@task()
+def check_catalogue_quality_task(library_ids):
+    """Check the catalogue records of the Libraries `library_ids` (list of int) against the hub's
+    quality rules and store the failures (repository.catalogue.quality.check_libraries). Returns the
+    summary as a dict: checked, failing, issues."""
+    return dataclasses.asdict(check_libraries(library_ids))

@@ -1,6 +1,6 @@
 """Facade over the domain models; import them from here (``from repository.models import Library``)."""
 
-from .catalogue import CatalogueRecord, CatalogueSource, Holding
+from .catalogue import CatalogueRecord, CatalogueSource, Holding, QualityIssue, QualityRule
 from .derivatives import Derivative, DerivativeKind, DerivativeStatus
 from .libraries import Library, LibraryIndexPage, LibraryNetwork, LibraryRoleGroup, SubjectGroup
 from .materials import MaterialFile, MaterialPage, MaterialPageTag, ProcessingStatus
@@ -23,6 +23,8 @@ __all__ = [
     "MaterialPageTag",
     "PrincipalSignOffTask",
     "ProcessingStatus",
+    "QualityIssue",
+    "QualityRule",
     "SubjectGroup",
     "SubjectGroupReviewTask",
     "TranscriptCorrection",

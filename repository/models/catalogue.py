@@ -101,6 +101,10 @@ class CatalogueRecord(models.Model):
     )
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
     updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+    quality_checked_at = models.DateTimeField(
+        _("kiểm tra chất lượng lúc"), null=True, blank=True, editable=False,
+        help_text=_("Lần cuối biểu ghi được kiểm tra chất lượng (repository.catalogue.quality)."),
+    )
 
     objects = CatalogueRecordQuerySet.as_manager()
 
@@ -129,6 +133,14 @@ class CatalogueRecord(models.Model):
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "folded_text"}
         return super().save(*args, **kwargs)
+
+    @property
+    def member_label(self):
+        """The member library the record stands for in the union catalogue: the library's code for
+        its own records, "<code> ← <source name>" for records it harvested from another library."""
+        if self.source == CatalogueSource.HARVESTED and self.source_name:
+            return f"{self.library.code} ← {self.source_name}"
+        return self.library.code
 
     @property
     def author_list(self):
@@ -190,3 +202,53 @@ class Holding(models.Model):
 
     def __str__(self):
         return " · ".join(part for part in (self.call_number, self.barcode, self.shelving_location) if part)
+
+
+class QualityRule(models.TextChoices):
+    """The quality-control rules of the hub (repository.catalogue.quality, one function each)."""
+
+    REQUIRED_FIELDS = "required_fields", _("Thiếu trường bắt buộc")
+    DDC_NUMBER = "ddc_number", _("Chỉ số DDC (082 $a) sai dạng")
+    LANGUAGE = "language", _("Ngôn ngữ 008/35-37 khác 041 $a")
+    ISBN = "isbn", _("ISBN sai số kiểm tra")
+    NFC = "nfc", _("Văn bản không ở dạng Unicode NFC")
+    INDICATORS = "indicators", _("Chỉ thị không hợp lệ")
+    SUBFIELDS = "subfields", _("Trường con không hợp lệ")
+    DUPLICATE = "duplicate", _("Có thể trùng biểu ghi của thành viên khác")
+
+
+class QualityIssueQuerySet(models.QuerySet):
+    def of_libraries(self, library_ids):
+        """Issues of the records held by the libraries `library_ids` (iterable of pks)."""
+        return self.filter(record__library_id__in=list(library_ids))
+
+
+class QualityIssue(models.Model):
+    """One failure of one quality rule by one catalogue record, found by the last check of the
+    record's library (repository.catalogue.quality.check_libraries replaces them all at once).
+
+    `tag` is the MARC field at fault ("" when the rule is about the record as a whole);
+    `duplicate_of` is, for QualityRule.DUPLICATE, the other member's record it likely repeats.
+    """
+
+    record = models.ForeignKey(
+        CatalogueRecord, verbose_name=_("biểu ghi"), on_delete=models.CASCADE, related_name="quality_issues"
+    )
+    rule = models.CharField(_("quy tắc"), max_length=32, choices=QualityRule.choices)
+    tag = models.CharField(_("trường"), max_length=3, blank=True)
+    message = models.TextField(_("lỗi"))
+    duplicate_of = models.ForeignKey(
+        CatalogueRecord, verbose_name=_("trùng với"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="+",
+    )
+    checked_at = models.DateTimeField(_("kiểm tra lúc"))
+
+    objects = QualityIssueQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("lỗi chất lượng biểu ghi")
+        verbose_name_plural = _("lỗi chất lượng biểu ghi")
+        ordering = ["record__library__code", "record__control_number", "record_id", "rule", "pk"]
+
+    def __str__(self):
+        return f"{self.record.control_number or self.record_id}: {self.message}"

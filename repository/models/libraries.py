@@ -25,8 +25,8 @@ class LibraryNetwork(models.Model):
     hub = models.ForeignKey(
         "repository.Library", verbose_name=_("thư viện đầu mối"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="hub_of",
-        help_text=_("Thư viện thành viên nhận danh sách đóng góp học liệu của các thành viên mỗi học kì "
-                    "và theo dõi tiến độ của họ."),
+        help_text=_("Thư viện thành viên giữ mục lục liên hợp, kiểm soát chất lượng biểu ghi của các thành "
+                    "viên, nhận danh sách đóng góp học liệu của họ mỗi học kì và theo dõi tiến độ."),
     )
 
     class Meta:

@@ -18,6 +18,20 @@ from ..models.catalogue import fold_text
 from .admin_libraries import ScopedIndexMixin, ScopedObjectMixin, scoped_queryset
 
 
+def search_catalogue_records(queryset, query):
+    """`queryset` (CatalogueRecords) narrowed to those matching `query`: title, author or publisher
+    typed with or without diacritics (folded text), ISBN (10 or 13 digits) or control number (001)."""
+    query = query.strip()
+    condition = Q(control_number=query) | Q(title__icontains=query)
+    folded = fold_text(query)
+    if folded:
+        condition |= Q(folded_text__contains=folded)
+    isbn = isbn13(query)
+    if isbn:
+        condition |= Q(isbn=isbn)
+    return queryset.filter(condition)
+
+
 class CatalogueRecordIndexView(ScopedIndexMixin, generic.IndexView):
     """Listing of the records the user may see; search by title, author or publisher typed with or
     without diacritics (folded text), by ISBN (10 or 13 digits) or by control number (001)."""
@@ -28,15 +42,7 @@ class CatalogueRecordIndexView(ScopedIndexMixin, generic.IndexView):
     def search_queryset(self, queryset):
         if not self.is_searching:
             return queryset
-        query = self.search_query.strip()
-        condition = Q(control_number=query) | Q(title__icontains=query)
-        folded = fold_text(query)
-        if folded:
-            condition |= Q(folded_text__contains=folded)
-        isbn = isbn13(query)
-        if isbn:
-            condition |= Q(isbn=isbn)
-        return queryset.filter(condition)
+        return search_catalogue_records(queryset, self.search_query)
 
 
 class CatalogueRecordInspectView(generic.InspectView):

@@ -12,5 +12,6 @@ from . import (  # noqa: F401
     print_twin,
     review,
     transcripts,
+    union_catalogue,
     versions,
 )

@@ -83,6 +83,22 @@ def check_demo_has_a_print_catalogue_and_a_material_linked_to_its_print_twin(dem
     assert page.print_twin.copies == 2
 
 
+def check_demo_hub_reports_the_members_faulty_records_and_a_copied_record(demo):
+    from repository.catalogue.quality import check_libraries
+    from repository.models import CatalogueRecord, LibraryNetwork, QualityIssue
+
+    tv, nsl = Library.objects.get(code="THCS-TV"), Library.objects.get(code="THCS-NSL")
+    assert LibraryNetwork.objects.get(code="HK").hub == tv
+    copy = CatalogueRecord.objects.get(library=nsl, control_number__startswith="HLC")
+    assert "(VN-THCS01)VN-THCS01000021" in copy.marcxml and copy.holdings.count() == 0
+    rules = set(QualityIssue.objects.filter(record__library=nsl).values_list("rule", flat=True))
+    assert rules == {"duplicate", "isbn", "ddc_number", "language", "indicators", "required_fields"}
+    assert not QualityIssue.objects.filter(record=copy).exists()
+    # The stored report is the check's: checking again finds the same.
+    count = QualityIssue.objects.count()
+    assert check_libraries([tv.pk, nsl.pk]).issues == count
+
+
 def check_demo_video_lessons_are_processed_with_player_and_chapters(demo, client):
     from django.urls import reverse
 
@@ -120,3 +136,4 @@ def test_demo(demo, client):
     check_demo_has_a_print_catalogue_and_a_material_linked_to_its_print_twin(demo)
     check_demo_video_lessons_are_processed_with_player_and_chapters(demo, client)
     check_demo_contribution_lists_hold_the_approved_lesson_plans(demo)
+    check_demo_hub_reports_the_members_faulty_records_and_a_copied_record(demo)
