@@ -27,12 +27,13 @@ def enqueue_material_file_processing(sender, instance, raw=False, **kwargs):
     enqueue_processing(instance.pk)
 
 
-def refresh_material_transcript(sender, instance, **kwargs):
-    """page_published of MaterialPage: its file's transcript is made again when its parameters (the
-    material's transcript language) changed (repository.pipeline.refresh_transcript)."""
+def refresh_material_transcript(sender, instance, raw=False, **kwargs):
+    """post_save of MaterialPage (created, published): its file's transcript is made again once the
+    transaction commits when its parameters (the material's transcript language) changed
+    (repository.pipeline.refresh_transcript). Skipped for raw fixture loads."""
     from .pipeline import refresh_transcript
 
-    if instance.file_id:
+    if not raw and instance.file_id:
         refresh_transcript(instance.file)
 
 
@@ -43,8 +44,6 @@ def register_signal_handlers():
     The search index keeps itself current through haystack's signal processor
     (repository.search.signals, named in settings.HAYSTACK_SIGNAL_PROCESSOR).
     """
-    from wagtail.signals import page_published
-
     from .models import MaterialFile, MaterialPage
     from .moves import register_move_handlers
     from .review import register_signal_handlers as register_review_signal_handlers
@@ -64,6 +63,6 @@ def register_signal_handlers():
     post_save.connect(
         enqueue_material_file_processing, sender=MaterialFile, dispatch_uid="hoclieu_material_file_post_save"
     )
-    page_published.connect(
+    post_save.connect(
         refresh_material_transcript, sender=MaterialPage, dispatch_uid="hoclieu_material_transcript_language"
     )

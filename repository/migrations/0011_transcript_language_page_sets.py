@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='materialpage',
             name='transcript_language',
-            field=models.CharField(choices=[('vi', 'Tiếng Việt'), ('en', 'Tiếng Anh'), ('auto', 'Tự nhận biết ngôn ngữ')], default='vi', help_text='Ngôn ngữ nói trong tệp âm thanh, video để chép lời; “Tự nhận biết” để máy tự nhận ra. Có hiệu lực khi học liệu được xuất bản.', max_length=8, verbose_name='ngôn ngữ chép lời'),
+            field=models.CharField(choices=[('vi', 'Tiếng Việt'), ('en', 'Tiếng Anh'), ('auto', 'Tự nhận biết ngôn ngữ')], default='vi', help_text='Ngôn ngữ nói trong tệp âm thanh, video để chép lời; “Tự nhận biết” để máy tự nhận ra. Có hiệu lực khi học liệu được tạo hoặc xuất bản.', max_length=8, verbose_name='ngôn ngữ chép lời'),
         ),
         migrations.CreateModel(
             name='PageImage',

@@ -234,7 +234,7 @@ class MaterialPage(Page):
         _("ngôn ngữ chép lời"), max_length=8, choices=TranscriptLanguage.choices,
         default=TranscriptLanguage.VI,
         help_text=_("Ngôn ngữ nói trong tệp âm thanh, video để chép lời; “Tự nhận biết” để máy tự nhận ra. "
-                    "Có hiệu lực khi học liệu được xuất bản."),
+                    "Có hiệu lực khi học liệu được tạo hoặc xuất bản."),
     )
     ddc = models.CharField(_("chỉ số DDC"), max_length=32, blank=True, validators=[ddc_validator])
     keywords = ClusterTaggableManager(

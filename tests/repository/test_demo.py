@@ -63,7 +63,11 @@ def check_demo_scans_are_found_by_the_words_in_their_images(demo):
     from repository.search.query import search_materials
 
     scans = MaterialPage.objects.filter(material_type="digitised", title__startswith="Thông báo số hoá")
-    assert scans.count() == 2
+    assert scans.count() == 3
+    page_set = scans.get(title__endswith="(bộ ảnh trang JPEG và PNG)")
+    assert page_set.file.page_count == 2
+    assert list(page_set.file.page_images.values_list("original_name", flat=True)) == [
+        "vi_scan_thong_bao_p1.jpg", "vi_scan_thong_bao_p2.png"]
     found = {int(hit.pk) for hit in search_materials(AnonymousUser(), "kỉ yếu", {})}
     for page in scans:
         assert page.file.processing_status == "done", page.file.processing_error
@@ -96,6 +100,13 @@ def check_demo_video_lessons_are_processed_with_player_and_chapters(demo, client
     assert reverse("material_video", kwargs={"page_id": mkv.pk}).encode() in response.content
 
 
+def check_demo_english_audiobook_is_transcribed_in_english(demo):
+    from repository.models.derivatives import transcript_language
+
+    page = MaterialPage.objects.get(creators="John F. Kennedy")
+    assert page.transcript_language == "en" and transcript_language(page.file) == "en"
+
+
 def test_demo(demo, client):
     """The demo takes minutes to build (OCR, transcoding, the print catalogue): it is built once and
     every check runs on it."""
@@ -104,3 +115,4 @@ def test_demo(demo, client):
     check_demo_scans_are_found_by_the_words_in_their_images(demo)
     check_demo_has_a_print_catalogue_and_a_material_linked_to_its_print_twin(demo)
     check_demo_video_lessons_are_processed_with_player_and_chapters(demo, client)
+    check_demo_english_audiobook_is_transcribed_in_english(demo)
