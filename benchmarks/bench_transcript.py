@@ -20,7 +20,7 @@ in the same run; and the audio's duration itself (RTF 1.0). Both models are load
 the first file, before timing. Each is run `--repeat` times and the best wall-clock time is kept.
 
 Usage: python benchmarks/bench_transcript.py [--model var/whisper-base] [--threads N] [--repeat N]
-       [--vivos-text "..."]
+       [--vivos-text "..."] [--shared ../shared/fixtures]
 """
 
 import argparse
@@ -42,7 +42,8 @@ from faster_whisper import WhisperModel  # noqa: E402
 from media_pipeline import audio, speech  # noqa: E402
 
 FIXTURES = ROOT / "fixtures"
-SHARED = ROOT.parent / "shared" / "fixtures"
+# The project's shared fixture set: beside the checkout, or beside the folder of worktrees.
+SHARED_CANDIDATES = [ROOT.parent / "shared" / "fixtures", ROOT.parent.parent / "shared" / "fixtures"]
 XIN_CHAO = "Xin chào các em. Hôm nay chúng ta học bài Tôi đi học của nhà văn Thanh Tịnh."
 LANGUAGE = "vi"
 
@@ -89,6 +90,9 @@ def main():
     parser.add_argument("--threads", type=int, default=min(4, os.cpu_count() or 1))
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--vivos-text", default="", help="the VIVOS prompt text of VIVOSDEV01_R002")
+    parser.add_argument("--shared", type=Path,
+                        default=next((p for p in SHARED_CANDIDATES if p.exists()), SHARED_CANDIDATES[0]),
+                        help="the shared fixture folder (default: ../shared/fixtures)")
     args = parser.parse_args()
     speech.check_model(args.model)
     if not shutil.which("espeak-ng"):
@@ -102,7 +106,7 @@ def main():
         cases = [("espeak-ng: xin chào (4,5 s)", FIXTURES / "audio" / "generated_espeak_vi_xin_chao.wav",
                   XIN_CHAO),
                  ("espeak-ng: thông báo", generated, body)]
-        vivos = SHARED / "audio" / "VIVOSDEV01_R002.wav"
+        vivos = args.shared / "audio" / "VIVOSDEV01_R002.wav"
         if vivos.exists():
             cases.append(("VIVOS VIVOSDEV01_R002", vivos, args.vivos_text or None))
 

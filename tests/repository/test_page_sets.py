@@ -188,6 +188,9 @@ def test_admin_upload_with_a_bad_page_names_it_and_stores_nothing(client, school
 
 def test_admin_upload_needs_a_file_or_page_images_not_both(client, school, fixture_path):
     client.force_login(school["librarian"])
+    form = client.get(reverse("wagtaildocs:add")).content.decode()
+    field = re.search(r'<input[^>]*name="page_images"[^>]*>', form)
+    assert field and "multiple" in field.group(0)
     assert post_page_set(client, school, []).status_code == 200
     response = post_page_set(client, school, [image_upload(fixture_path, PAGE_1, "trang-1.jpg")],
                              file=image_upload(fixture_path, PAGE_2, "trang-2.png"))
