@@ -5,11 +5,12 @@
 not already in the library by SHA-256), stores it as a MaterialFile in the library's collection and
 adds a MaterialPage under the library's index page, each file in its own transaction, so one bad
 file (or any error while storing it, a busy database included) never stops the batch. With
-`publish=True` the page is published once its file is processed (MaterialPage.publish_when_processed:
-a file that fails is never published, it waits in the failed-files listing for a retry or a new
-version); otherwise it is submitted to the review workflow. The media pipeline runs on each stored
-file in the background; `wait_for_processing` follows it and `outcomes` tells, file by file, what
-became of the batch.
+`page_sets`, the page images of each folder become one material instead (`import_page_set`,
+repository.pagesets). With `publish=True` the page is published once its file is processed
+(MaterialPage.publish_when_processed: a file that fails is never published, it waits in the
+failed-files listing for a retry or a new version); otherwise it is submitted to the review
+workflow. The media pipeline runs on each stored file in the background; `wait_for_processing`
+follows it and `outcomes` tells, file by file, what became of the batch.
 """
 
 import csv
