@@ -293,10 +293,7 @@ def build_demo(fixtures, log=print):
     log("THCS-NSL chưa có tổ chuyên môn và ban giám hiệu: bài của giaovien_nsl chờ thuvien_nsl duyệt")
 
     nsl_librarian = _user("thuvien_nsl")
-    english = import_materials([fixtures / "audio/jfk.flac"], nsl, MaterialType.AUDIOBOOK,
-                               subject=Subject.TIENG_ANH, grade=9, publish=True, user=nsl_librarian,
-                               creators="John F. Kennedy", access_level=AccessLevel.GROUP)
-    # An English recording: its material's transcript language is English (set on the row before the
-    # worker takes the file; had the transcript been made already, publishing would make it again).
-    MaterialPage.objects.filter(pk__in=[page.pk for page in english.imported]).update(
-        transcript_language=TranscriptLanguage.EN)
+    # An English recording: its material's transcript language is English.
+    import_materials([fixtures / "audio/jfk.flac"], nsl, MaterialType.AUDIOBOOK, subject=Subject.TIENG_ANH,
+                     grade=9, publish=True, user=nsl_librarian, creators="John F. Kennedy",
+                     access_level=AccessLevel.GROUP, transcript_language=TranscriptLanguage.EN)

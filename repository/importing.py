@@ -118,7 +118,7 @@ def check_file(path, library):
 
 @transaction.atomic
 def import_file(path, library, material_type, subject=Subject.OTHER, grade=None, publish=False,
-                user=None, creators=None, access_level=None):
+                user=None, creators=None, access_level=None, transcript_language=None):
     """Store one file and add its MaterialPage under `library`'s index page; return the page.
 
     With `publish`, the page is published when its file is processed (see the module doc).
@@ -132,13 +132,14 @@ def import_file(path, library, material_type, subject=Subject.OTHER, grade=None,
         material_file.file.save(path.name, File(fileobj, name=path.name), save=False)
         material_file.save()
     return add_material(material_file, library, material_type, subject, grade, publish, user, creators,
-                        access_level)
+                        access_level, transcript_language)
 
 
 def add_material(material_file, library, material_type, subject=Subject.OTHER, grade=None, publish=False,
-                 user=None, creators=None, access_level=None):
+                 user=None, creators=None, access_level=None, transcript_language=None):
     """Add a MaterialPage for the stored `material_file` under `library`'s index page, titled as the
-    file; published once processed with `publish`, else submitted to the review workflow. Returns it."""
+    file, with `transcript_language` (TranscriptLanguage; None: the default, Vietnamese); published
+    once processed with `publish`, else submitted to the review workflow. Returns it."""
     index = library.index_page
     page = MaterialPage(
         title=material_file.title,
@@ -151,6 +152,7 @@ def add_material(material_file, library, material_type, subject=Subject.OTHER, g
         owner=user,
         live=False,
         **({"access_level": access_level} if access_level else {}),
+        **({"transcript_language": transcript_language} if transcript_language else {}),
     )
     if publish:
         page.publish_when_processed = True
@@ -184,7 +186,7 @@ def page_set_groups(paths):
 
 
 def import_page_set(folder, images, library, material_type, subject=Subject.OTHER, grade=None,
-                    publish=False, user=None, creators=None, access_level=None):
+                    publish=False, user=None, creators=None, access_level=None, transcript_language=None):
     """Import the page images `images` (paths) of `folder` as ONE material (repository.pagesets):
     checked, then assembled in natural order of their names into a multi-page TIFF, the images
     kept. Returns (page, refused) with refused a list of (path, reason) of images left out.
@@ -208,19 +210,21 @@ def import_page_set(folder, images, library, material_type, subject=Subject.OTHE
     with transaction.atomic():
         material_file = store_page_set(checked.good, library, user, title)
         page = add_material(material_file, library, material_type, subject, grade, publish, user, creators,
-                            access_level)
+                            access_level, transcript_language)
     return page, refused
 
 
 def import_materials(paths, library, material_type, subject=Subject.OTHER, grade=None, publish=False,
-                     user=None, creators=None, access_level=None, progress=None, page_sets=False):
+                     user=None, creators=None, access_level=None, progress=None, page_sets=False,
+                     transcript_language=None):
     """Import every file under `paths` into `library`; return an ImportReport.
 
     With `page_sets`, the page images directly in each folder become one material
     (`import_page_set`), their bad images skipped with their reason while the good ones make it;
-    the other files are imported one by one. `progress`, if given, is called after each file with
-    (path, page_or_None, reason_or_None). Bad files are skipped with their reason; the rest of the
-    batch goes on.
+    the other files are imported one by one. `transcript_language` (TranscriptLanguage) is each
+    material's, for the transcripts of audio and video (default Vietnamese). `progress`, if given,
+    is called after each file with (path, page_or_None, reason_or_None). Bad files are skipped with
+    their reason; the rest of the batch goes on.
     """
     if material_type not in MaterialType.values:
         raise ValueError(f"Unknown material type {material_type!r}; one of {MaterialType.values}")
@@ -229,23 +233,23 @@ def import_materials(paths, library, material_type, subject=Subject.OTHER, grade
         for what, path, images in page_set_groups(paths):
             if what == "set":
                 _import_set(report, path, images, library, material_type, subject, grade, publish, user,
-                            creators, access_level, progress)
+                            creators, access_level, transcript_language, progress)
             else:
                 _import_one(report, path, library, material_type, subject, grade, publish, user, creators,
-                            access_level, progress)
+                            access_level, transcript_language, progress)
         return report
     for path in iter_files(paths):
         _import_one(report, path, library, material_type, subject, grade, publish, user, creators,
-                    access_level, progress)
+                    access_level, transcript_language, progress)
     return report
 
 
 def _import_set(report, folder, images, library, material_type, subject, grade, publish, user, creators,
-                access_level, progress):
+                access_level, transcript_language, progress):
     page, refused = None, []
     try:
         page, refused = import_page_set(folder, images, library, material_type, subject, grade, publish,
-                                        user, creators, access_level)
+                                        user, creators, access_level, transcript_language)
         report.imported.append(page)
         report.sources[page.pk] = folder
     except SkipFile as error:
@@ -265,11 +269,11 @@ def _import_set(report, folder, images, library, material_type, subject, grade, 
 
 
 def _import_one(report, path, library, material_type, subject, grade, publish, user, creators, access_level,
-                progress):
+                transcript_language, progress):
     page = reason = None
     try:
         page = import_file(path, library, material_type, subject, grade, publish, user, creators,
-                           access_level)
+                           access_level, transcript_language)
         report.imported.append(page)
         report.sources[page.pk] = path
     except SkipFile as error:

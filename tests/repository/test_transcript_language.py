@@ -9,8 +9,10 @@ espeak-ng, as tests/repository/test_transcript.py does; both are required.
 import os
 import shutil
 import subprocess
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
@@ -157,3 +159,15 @@ def test_reprocessing_follows_the_language_without_a_new_upload(settings, make_m
     assert pipeline.reprocess([page.file], kind=DerivativeKind.TRANSCRIPT) == 1
     page.file.refresh_from_db()
     assert page.file.current_derivative(DerivativeKind.TRANSCRIPT).metadata["language"] == "en"
+
+
+def test_batch_import_sets_the_language_and_publishing_keeps_it(school, fixture_path,
+                                                                 django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_materials", str(fixture_path("audio/spk1_snt1.wav")), "--library", "THCS-ND",
+                     "--type", "audiobook", "--publish", "--transcript-language", "en", stdout=StringIO(),
+                     stderr=StringIO())
+    page = MaterialPage.objects.get()
+    assert page.live  # published from its revision once processed: the choice is in the revision too
+    assert page.transcript_language == "en"
+    assert page.get_latest_revision().content["transcript_language"] == "en"
