@@ -95,6 +95,15 @@ class Language(models.TextChoices):
     GER = "ger", _("Tiếng Đức")
 
 
+class TranscriptLanguage(models.TextChoices):
+    """The language a material's speech is transcribed in: an ISO 639-1 code Whisper takes, or
+    "auto" to let Whisper detect it (media_pipeline.speech.transcribe with language=None)."""
+
+    VI = "vi", _("Tiếng Việt")
+    EN = "en", _("Tiếng Anh")
+    AUTO = "auto", _("Tự nhận biết ngôn ngữ")
+
+
 def grade_label(grade):
     """The label of school grade `grade` (1–12) in the active language, e.g. "Lớp 6"."""
     return gettext("Lớp %(grade)d") % {"grade": grade}

@@ -3,11 +3,12 @@
 Two lower-secondary schools in one network; subject groups Toán, Ngữ văn, Tiếng Anh, Lịch sử;
 a user for every role; materials taken through the real paths: a teacher's upload submitted to
 review and approved (or sent back with a comment), a librarian's batch import published at once,
-audiobooks with chapters, video lessons (a rotated phone recording, an MKV with chapters), one
-broken file whose failure is recorded, and THCS-TV's print catalogue (MARC 21, with holdings) with
-a digitised book linked to its print twin. THCS-TV is the network's hub library: THCS-NSL's small
-print catalogue has faults its quality control reports, and one record THCS-NSL copied from
-THCS-TV's catalogue. THCS-TV asks for the principal's sign-off after its subject
+audiobooks with chapters, video lessons (a rotated phone recording, an MKV with chapters), scans
+read by OCR (one of them a set of page images uploaded together), one broken file whose failure is
+recorded, and THCS-TV's print catalogue (MARC 21, with holdings) with a digitised book linked to its
+print twin. THCS-TV is the network's hub library: THCS-NSL's small print catalogue has faults its
+quality control reports, and one record THCS-NSL copied from THCS-TV's catalogue. THCS-TV asks for
+the principal's sign-off after its subject
 groups: one lesson plan is signed off, another waits for the principal. THCS-NSL has no subject
 group and no principal: its teacher's submission waits for its librarian (review_assignment), and
 the Toán - Tin member's own pending slides wait for her group leader, never for herself; its
@@ -25,10 +26,20 @@ from django.db import transaction
 from .catalogue import importing as catalogue_importing
 from .catalogue.copying import copy_record
 from .catalogue.quality import check_libraries
-from .choices import AccessLevel, MaterialType, ReviewChain, Rights, Role, Subject, TextbookSeries
+from .choices import (
+    AccessLevel,
+    MaterialType,
+    ReviewChain,
+    Rights,
+    Role,
+    Subject,
+    TextbookSeries,
+    TranscriptLanguage,
+)
 from .contributions import contribution_progress, current_period
 from .importing import import_materials
 from .models import CatalogueRecord, Library, LibraryNetwork, MaterialFile, MaterialPage
+from .pagesets import PageSource, check_page_images, store_page_set
 from .roles import add_member, create_subject_group, library_collection, setup_library
 from .slugs import unique_child_slug
 
@@ -277,14 +288,21 @@ def build_demo(fixtures, log=print):
         page.save_revision(user=librarian).publish(user=librarian)
     log(f"Video bài giảng: {len(videos)}")
 
-    # Digitised in-house materials: a scanned PDF and a multi-page TIFF with no text of their own;
-    # OCR makes each a searchable PDF/A, so words of the scan (e.g. "kỉ yếu") find them.
+    # Digitised in-house materials: a scanned PDF, a multi-page TIFF and a set of two page images
+    # uploaded together (assembled into one TIFF, the images kept), with no text of their own; OCR
+    # makes each a searchable PDF/A, so words of the scan (e.g. "kỉ yếu") find them.
     scans = [
         ("pdf/vi_scan_thong_bao_imageonly.pdf", "Thông báo số hoá tài liệu nội sinh (bản quét PDF)"),
         ("images/vi_scan_thong_bao.tif", "Thông báo số hoá tài liệu nội sinh (ảnh quét TIFF)"),
     ]
-    for relative, title in scans:
-        material_file = _material_file(fixtures / relative, title, tv, librarian)
+    page_set_title = "Thông báo số hoá tài liệu nội sinh (bộ ảnh trang JPEG và PNG)"
+    page_set = check_page_images([PageSource(name=path.name, path=path) for path in (
+        fixtures / "images/vi_scan_thong_bao_p1.jpg", fixtures / "images/vi_scan_thong_bao_p2.png")])
+    for relative, title in [*scans, (None, page_set_title)]:
+        if relative is None:  # the two page images uploaded together: one material, one TIFF
+            material_file = store_page_set(page_set.good, tv, librarian, title)
+        else:
+            material_file = _material_file(fixtures / relative, title, tv, librarian)
         page = MaterialPage(file=material_file, owner=librarian, live=False, title=title,
                             slug=unique_child_slug(tv.index_page, title),
                             material_type=MaterialType.DIGITISED, creators=tv.name, subject=Subject.OTHER,
@@ -292,7 +310,7 @@ def build_demo(fixtures, log=print):
                             summary="Bản quét hai trang; chữ trong ảnh được nhận dạng (OCR) để tìm kiếm.")
         tv.index_page.add_child(instance=page)
         page.save_revision(user=librarian).publish(user=librarian)
-    log(f"Tài liệu số hoá (bản quét, OCR): {len(scans)}")
+    log(f"Tài liệu số hoá (bản quét, OCR): {len(scans) + 1}, một trong đó là bộ ảnh trang")
 
     _print_catalogue(fixtures, tv, librarian, log)
     _union_catalogue(fixtures, network, tv, nsl, log)
@@ -327,6 +345,7 @@ def build_demo(fixtures, log=print):
 
     _contribution_quotas(network, tv, {tv: 3, nsl: 2}, log)
 
+    # An English recording: its material's transcript language is English.
     import_materials([fixtures / "audio/jfk.flac"], nsl, MaterialType.AUDIOBOOK, subject=Subject.TIENG_ANH,
                      grade=9, publish=True, user=nsl_librarian, creators="John F. Kennedy",
-                     access_level=AccessLevel.GROUP)
+                     access_level=AccessLevel.GROUP, transcript_language=TranscriptLanguage.EN)

@@ -7,19 +7,53 @@ An approved file is never replaced in place (repository.versions): a new upload 
 new version, sent for review with the materials that use it.
 """
 
+import os
 from pathlib import PurePath
 
-from django.core.files.uploadedfile import UploadedFile
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from wagtail.documents.forms import BaseDocumentForm
 from wagtail.search import index as search_index
 
+from media_pipeline.errors import MediaError
 from media_pipeline.files import digest_fileobj
 from media_pipeline.metadata import file_title
 
 from .deposit import check_upload
 from .models import MaterialFile
+from .pagesets import (
+    PageSource,
+    assemble,
+    assembled_name,
+    check_page_images,
+    keep_page_images,
+    refusal_message,
+)
 from .versions import file_is_approved, new_version_of, replacement_problems, submit_new_version
+
+
+class MultipleImageInput(forms.ClearableFileInput):
+    """A file input that takes several files at once (Django's documented way)."""
+
+    allow_multiple_selected = True
+
+
+class MultipleImageField(forms.FileField):
+    """Several uploaded files: cleans to a list of UploadedFile (empty when none)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleImageInput(attrs={"accept": ".tif,.tiff,.jpg,.jpeg,.png"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
 
 
 class MaterialFileForm(BaseDocumentForm):
@@ -29,6 +63,12 @@ class MaterialFileForm(BaseDocumentForm):
     is read, nothing decoded): repository.deposit.check_upload. Deeper checks (encryption,
     truncation) run in the pipeline afterwards. A title left as the raw file name becomes the file's
     own title (its metadata title, else its name cleaned).
+
+    A new file may instead be a set of scanned page images (`page_images`, several files chosen at
+    once; repository.pagesets): each is checked (format, pixel limit, full decode), and if every one
+    is good they are assembled, in natural order of their names, into the one multi-page TIFF that
+    becomes the file; the images are kept as its PageImages once it is saved. A bad image refuses
+    the upload with each bad image's name and reason (nothing stored).
     """
 
     def __init__(self, *args, **kwargs):
@@ -36,10 +76,19 @@ class MaterialFileForm(BaseDocumentForm):
         self.new_version = None  # a repository.versions.NewVersion once save() has made one
         self.same_content = False  # True when the upload is the approved file's own bytes
         self.upload_format = None  # the new upload's format (media_pipeline.detect), once checked
+        self.page_set = []  # CheckedPages.good of an accepted page set, kept on save
         super().__init__(*args, **kwargs)
         if "file" in self.fields:
             # Django's own check catches a 0-byte upload before clean_file; say it the same way.
             self.fields["file"].error_messages["empty"] = _("Tệp rỗng (0 byte).")
+        if "file" in self.fields and self.instance.pk is None:
+            self.fields["file"].required = False
+            self.fields["page_images"] = MultipleImageField(
+                label=_("hoặc: bộ ảnh các trang quét"), required=False,
+                help_text=_("Chọn nhiều ảnh trang (TIFF, JPEG, PNG) cùng lúc cho một tài liệu số hoá: "
+                            "chúng được ghép theo thứ tự tên tệp (trang-2 trước trang-10) thành một "
+                            "tệp TIFF nhiều trang rồi nhận dạng chữ; ảnh gốc được giữ lại."),
+            )
 
     def add_error(self, field, error):
         """Drop the model's second opinion on a file already refused here.
@@ -92,13 +141,60 @@ class MaterialFileForm(BaseDocumentForm):
         """Give a title left as the raw file name the file's own title (`_title_from_file`).
 
         Refuse a new version of an approved file that the user may not send for review
-        (repository.versions.replacement_problems: a material they may not edit, or one locked)."""
+        (repository.versions.replacement_problems: a material they may not edit, or one locked).
+        For a new file: a file or a set of page images, not both, not neither; a page set with a
+        bad image is refused naming each, a good one becomes the file (`_assemble_page_set`)."""
         cleaned_data = super().clean()
         self._title_from_file(cleaned_data)
+        images = cleaned_data.get("page_images") or []
+        if "page_images" in self.fields and not self.has_error("file") and not self.has_error("page_images"):
+            if images and cleaned_data.get("file"):
+                self.add_error("page_images", _("Chọn một tệp hoặc một bộ ảnh trang, không chọn cả hai."))
+            elif images:
+                self._assemble_page_set(images, cleaned_data)
+            elif not cleaned_data.get("file"):
+                self.add_error("file", _("Chọn một tệp, hoặc một bộ ảnh các trang quét."))
         if not self.has_error("file") and self.replaces_approved_file():
             for problem in replacement_problems(self.instance, self.user):
                 self.add_error("file", problem)
         return cleaned_data
+
+    def _assemble_page_set(self, images, cleaned_data):
+        checked = check_page_images([PageSource(name=os.path.basename(image.name), fileobj=image)
+                                     for image in images])
+        if checked.refused:
+            self.add_error("page_images", ValidationError(
+                _("Ảnh trang không dùng được, chưa lưu gì; hãy sửa hoặc bỏ các ảnh này rồi tải lên lại:\n"
+                  "%(pages)s") % {"pages": refusal_message(checked.refused)}, code="page_image"))
+            return
+        name = assembled_name(cleaned_data.get("title") or os.path.splitext(images[0].name)[0])
+        assembled = TemporaryUploadedFile(name, "image/tiff", 0, None)
+        try:
+            assemble(checked.good, assembled.temporary_file_path())
+        except MediaError as error:
+            assembled.close()
+            self.add_error("page_images", ValidationError(str(error), code=error.code))
+            return
+        assembled.size = os.path.getsize(assembled.temporary_file_path())
+        assembled.seek(0)
+        if assembled.size > settings.HOCLIEU_MAX_UPLOAD_BYTES:
+            assembled.close()
+            self.add_error("page_images", ValidationError(
+                _("Tệp quá lớn: %(size)s, tối đa %(limit)s.")
+                % {"size": filesizeformat(assembled.size),
+                   "limit": filesizeformat(settings.HOCLIEU_MAX_UPLOAD_BYTES)}, code="too_large"))
+            return
+        cleaned_data["file"] = assembled
+        self.page_set = checked.good
+        self._assembled = assembled
+
+    def _save_m2m(self):
+        super()._save_m2m()
+        if self.page_set and self.instance.pk:
+            keep_page_images(self.instance, self.page_set)
+            self.page_set = []
+            # Storage may have moved the temporary file; Django's close() expects that.
+            self._assembled.close()
 
     def save(self, commit=True):
         """Save as Wagtail does, except over an approved file (the rule: repository.versions).

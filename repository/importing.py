@@ -5,11 +5,12 @@
 not already in the library by SHA-256), stores it as a MaterialFile in the library's collection and
 adds a MaterialPage under the library's index page, each file in its own transaction, so one bad
 file (or any error while storing it, a busy database included) never stops the batch. With
-`publish=True` the page is published once its file is processed (MaterialPage.publish_when_processed:
-a file that fails is never published, it waits in the failed-files listing for a retry or a new
-version); otherwise it is submitted to the review workflow. The media pipeline runs on each stored
-file in the background; `wait_for_processing` follows it and `outcomes` tells, file by file, what
-became of the batch.
+`page_sets`, the page images of each folder become one material instead (`import_page_set`,
+repository.pagesets). With `publish=True` the page is published once its file is processed
+(MaterialPage.publish_when_processed: a file that fails is never published, it waits in the
+failed-files listing for a retry or a new version); otherwise it is submitted to the review
+workflow. The media pipeline runs on each stored file in the background; `wait_for_processing`
+follows it and `outcomes` tells, file by file, what became of the batch.
 """
 
 import csv
@@ -31,6 +32,7 @@ from media_pipeline.files import digest_fileobj
 
 from .choices import MaterialType, Subject
 from .models import MaterialFile, MaterialPage, ProcessingStatus
+from .pagesets import PageSource, check_page_images, is_page_image_name, refusal_message, store_page_set
 from .roles import library_collection
 from .slugs import unique_child_slug
 
@@ -116,20 +118,29 @@ def check_file(path, library):
 
 @transaction.atomic
 def import_file(path, library, material_type, subject=Subject.OTHER, grade=None, publish=False,
-                user=None, creators=None, access_level=None):
+                user=None, creators=None, access_level=None, transcript_language=None):
     """Store one file and add its MaterialPage under `library`'s index page; return the page.
 
     With `publish`, the page is published when its file is processed (see the module doc).
     Raises SkipFile (nothing stored) when `check_file` refuses it.
     """
     check_file(path, library)
-    index = library.index_page
     with open(path, "rb") as fileobj:
         material_file = MaterialFile(
             title=title_from_filename(path), collection=library_collection(library), uploaded_by_user=user
         )
         material_file.file.save(path.name, File(fileobj, name=path.name), save=False)
         material_file.save()
+    return add_material(material_file, library, material_type, subject, grade, publish, user, creators,
+                        access_level, transcript_language)
+
+
+def add_material(material_file, library, material_type, subject=Subject.OTHER, grade=None, publish=False,
+                 user=None, creators=None, access_level=None, transcript_language=None):
+    """Add a MaterialPage for the stored `material_file` under `library`'s index page, titled as the
+    file, with `transcript_language` (TranscriptLanguage; None: the default, Vietnamese); published
+    once processed with `publish`, else submitted to the review workflow. Returns it."""
+    index = library.index_page
     page = MaterialPage(
         title=material_file.title,
         slug=unique_child_slug(index, material_file.title),
@@ -141,6 +152,7 @@ def import_file(path, library, material_type, subject=Subject.OTHER, grade=None,
         owner=user,
         live=False,
         **({"access_level": access_level} if access_level else {}),
+        **({"transcript_language": transcript_language} if transcript_language else {}),
     )
     if publish:
         page.publish_when_processed = True
@@ -153,35 +165,128 @@ def import_file(path, library, material_type, subject=Subject.OTHER, grade=None,
     return page
 
 
+def page_set_groups(paths):
+    """Split the files under `paths` for an import with page sets: yields ("set", folder, [image
+    paths]) for the page images (TIFF, JPEG, PNG, by name) directly in each folder, and ("file",
+    path, None) for every other file (and for files named on their own)."""
+    for raw in paths:
+        path = Path(raw)
+        if not path.is_dir():
+            yield "file", path, None
+            continue
+        for root, dirs, files in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            names = [name for name in files if not name.startswith(".")]
+            images = [Path(root) / name for name in names if is_page_image_name(name)]
+            if images:
+                yield "set", Path(root), images
+            for name in sorted(names):
+                if not is_page_image_name(name):
+                    yield "file", Path(root) / name, None
+
+
+def import_page_set(folder, images, library, material_type, subject=Subject.OTHER, grade=None,
+                    publish=False, user=None, creators=None, access_level=None, transcript_language=None):
+    """Import the page images `images` (paths) of `folder` as ONE material (repository.pagesets):
+    checked, then assembled in natural order of their names into a multi-page TIFF, the images
+    kept. Returns (page, refused) with refused a list of (path, reason) of images left out.
+    Raises SkipFile when no image is usable or the same pages are already a file of the library."""
+    sources = [PageSource(name=image.name, path=image) for image in images]
+    checked = check_page_images(sources)
+    refused = [(Path(folder) / source.name, reason) for source, reason in checked.refused]
+    if not checked.good:
+        raise SkipFile(_("Không có ảnh trang nào dùng được.") + "\n" + refusal_message(checked.refused))
+    digests = []
+    for source, _info in checked.good:
+        with source.opened() as fileobj:
+            digests.append(digest_fileobj(fileobj).sha256)
+    for existing in MaterialFile.objects.filter(
+        materials__library=library, page_images__position=1, page_images__sha256=digests[0]
+    ).distinct():
+        if list(existing.page_images.values_list("sha256", flat=True)) == digests:
+            raise SkipFile(_("Trùng nội dung với bộ ảnh trang đã có: “%(title)s”.")
+                           % {"title": existing.title})
+    title = title_from_filename(folder.name + ".tif")
+    with transaction.atomic():
+        material_file = store_page_set(checked.good, library, user, title)
+        page = add_material(material_file, library, material_type, subject, grade, publish, user, creators,
+                            access_level, transcript_language)
+    return page, refused
+
+
 def import_materials(paths, library, material_type, subject=Subject.OTHER, grade=None, publish=False,
-                     user=None, creators=None, access_level=None, progress=None):
+                     user=None, creators=None, access_level=None, progress=None, page_sets=False,
+                     transcript_language=None):
     """Import every file under `paths` into `library`; return an ImportReport.
 
-    `progress`, if given, is called after each file with (path, page_or_None, reason_or_None).
-    Bad files are skipped with their reason; the rest of the batch goes on.
+    With `page_sets`, the page images directly in each folder become one material
+    (`import_page_set`), their bad images skipped with their reason while the good ones make it;
+    the other files are imported one by one. `transcript_language` (TranscriptLanguage) is each
+    material's, for the transcripts of audio and video (default Vietnamese). `progress`, if given,
+    is called after each file with (path, page_or_None, reason_or_None). Bad files are skipped with
+    their reason; the rest of the batch goes on.
     """
     if material_type not in MaterialType.values:
         raise ValueError(f"Unknown material type {material_type!r}; one of {MaterialType.values}")
     report = ImportReport()
+    if page_sets:
+        for what, path, images in page_set_groups(paths):
+            if what == "set":
+                _import_set(report, path, images, library, material_type, subject, grade, publish, user,
+                            creators, access_level, transcript_language, progress)
+            else:
+                _import_one(report, path, library, material_type, subject, grade, publish, user, creators,
+                            access_level, transcript_language, progress)
+        return report
     for path in iter_files(paths):
-        page = reason = None
-        try:
-            page = import_file(path, library, material_type, subject, grade, publish, user, creators,
-                               access_level)
-            report.imported.append(page)
-            report.sources[page.pk] = path
-        except SkipFile as error:
-            reason = str(error)
-            report.skipped.append((path, reason))
-            logger.warning("Skipped %s: %s", path, reason)
-        except Exception as error:  # anything else on one file: reported for it, the batch goes on
-            logger.exception("Import of %s failed", path)
-            reason = _("Lỗi khi lưu tệp (%(error)s): %(detail)s") % {
-                "error": type(error).__name__, "detail": str(error)[:200]}
-            report.skipped.append((path, reason))
-        if progress is not None:
-            progress(path, page, reason)
+        _import_one(report, path, library, material_type, subject, grade, publish, user, creators,
+                    access_level, transcript_language, progress)
     return report
+
+
+def _import_set(report, folder, images, library, material_type, subject, grade, publish, user, creators,
+                access_level, transcript_language, progress):
+    page, refused = None, []
+    try:
+        page, refused = import_page_set(folder, images, library, material_type, subject, grade, publish,
+                                        user, creators, access_level, transcript_language)
+        report.imported.append(page)
+        report.sources[page.pk] = folder
+    except SkipFile as error:
+        report.skipped.append((folder, str(error)))
+        logger.warning("Skipped page set %s: %s", folder, error)
+    except Exception as error:  # anything else on one set: reported for it, the batch goes on
+        logger.exception("Import of page set %s failed", folder)
+        report.skipped.append((folder, _("Lỗi khi lưu bộ ảnh trang (%(error)s): %(detail)s") % {
+            "error": type(error).__name__, "detail": str(error)[:200]}))
+    for path, reason in refused:
+        report.skipped.append((path, reason))
+        logger.warning("Skipped page %s: %s", path, reason)
+    if progress is not None:
+        reasons = dict(refused)
+        for image in images:
+            progress(image, page if image not in reasons else None, reasons.get(image))
+
+
+def _import_one(report, path, library, material_type, subject, grade, publish, user, creators, access_level,
+                transcript_language, progress):
+    page = reason = None
+    try:
+        page = import_file(path, library, material_type, subject, grade, publish, user, creators,
+                           access_level, transcript_language)
+        report.imported.append(page)
+        report.sources[page.pk] = path
+    except SkipFile as error:
+        reason = str(error)
+        report.skipped.append((path, reason))
+        logger.warning("Skipped %s: %s", path, reason)
+    except Exception as error:  # anything else on one file: reported for it, the batch goes on
+        logger.exception("Import of %s failed", path)
+        reason = _("Lỗi khi lưu tệp (%(error)s): %(detail)s") % {
+            "error": type(error).__name__, "detail": str(error)[:200]}
+        report.skipped.append((path, reason))
+    if progress is not None:
+        progress(path, page, reason)
 
 
 FINISHED = (ProcessingStatus.DONE, ProcessingStatus.FAILED)

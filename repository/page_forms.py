@@ -48,6 +48,7 @@ class MaterialPageForm(WagtailAdminPageForm):
     - A new material has no place in the page tree while its form is validated, so its library is
       taken from the parent page here, before the model's own validation (MaterialPage.clean) checks
       that the chosen file belongs to that library.
+    - The transcript language may be left out of a submission: the material keeps its own.
     """
 
     upload = forms.FileField(
@@ -86,6 +87,13 @@ class MaterialPageForm(WagtailAdminPageForm):
                     self.fields[name].required = False
             if self.user is not None and "creators" in self.fields and not self.initial.get("creators"):
                 self.initial["creators"] = creator_name(self.user)
+        if "transcript_language" in self.fields:
+            # A form that does not send it (an older client, a script) keeps the material's choice.
+            self.fields["transcript_language"].required = False
+
+    def clean_transcript_language(self):
+        """The submitted transcript language, else the material's own."""
+        return self.cleaned_data.get("transcript_language") or self.instance.transcript_language
 
     def _library(self):
         """The Library the material belongs to: its parent index page's, else its own; or None."""

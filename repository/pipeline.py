@@ -58,7 +58,7 @@ from media_pipeline.files import digest_fieldfile, local_path
 from .access import user_library_ids
 from .choices import Role
 from .models import Derivative, DerivativeKind, DerivativeStatus, MaterialFile, MaterialPage
-from .models.derivatives import current_derivative, params_version
+from .models.derivatives import current_derivative, params_version, transcript_language
 from .models.materials import ProcessingStatus
 
 logger = logging.getLogger("hoclieu.pipeline")
@@ -144,7 +144,7 @@ def ensure_derivative(material_file, kind):
     """The Derivative of `kind` for `material_file`'s current bytes and parameters, made pending if
     it does not exist (safe against a concurrent maker: the unique constraint decides)."""
     key = {"material_file": material_file, "kind": kind, "input_sha256": material_file.sha256,
-           "params_version": params_version(kind)}
+           "params_version": params_version(kind, material_file)}
     derivative = Derivative.objects.filter(**key).first()
     if derivative is not None:
         return derivative
@@ -257,7 +257,7 @@ def process_derivative(material_file_id, kind):
             return None
         derivative = Derivative.objects.filter(
             material_file=material_file, kind=kind, input_sha256=material_file.sha256,
-            params_version=params_version(kind),
+            params_version=params_version(kind, material_file),
         ).first()
         if derivative is None:
             return None
@@ -318,6 +318,25 @@ def kinds_for_format(fmt):
     if fmt in detect.VIDEO_FORMATS:
         return VIDEO_KINDS + (SPEECH_KINDS if transcription_on() else [])
     return KINDS_AFTER_PROBE.get(fmt, [])
+
+
+def refresh_transcript(material_file):
+    """Queue the transcript of `material_file` (audio or video, its probe done, transcription on)
+    when none exists for its current parameters, e.g. after its material's transcript language
+    changed (models.derivatives.params_version). Returns the Derivative queued, or None. A
+    librarian's correction is not touched: it stays the captions track (models.transcripts)."""
+    if not transcription_on() or not material_file.sha256:
+        return None
+    probe = current_probe(material_file)
+    fmt = probe.metadata.get("format") if probe else None
+    if DerivativeKind.TRANSCRIPT not in kinds_for_format(fmt):
+        return None
+    derivative = ensure_derivative(material_file, DerivativeKind.TRANSCRIPT)
+    if derivative.status != DerivativeStatus.PENDING or derivative.attempts:
+        return None
+    transaction.on_commit(partial(enqueue_derivative, material_file.pk, DerivativeKind.TRANSCRIPT),
+                          robust=True)
+    return derivative
 
 
 def pages_needing_ocr(page_texts, min_chars=None, image_coverage=None, min_coverage=None):
@@ -528,9 +547,11 @@ def _run_chapters(material_file, probe, path, heartbeat):
 
 
 def _run_transcript(material_file, probe, path, stem, heartbeat):
-    """Transcript of the audio at `path` (media_pipeline.speech): (metadata, ("<stem>.vtt", the
-    WebVTT captions)). A file with no speech, or a video with no sound track, gives an empty
-    transcript (a header-only WebVTT)."""
+    """Transcript of the audio at `path` (media_pipeline.speech) in the material's transcript
+    language (models.derivatives.transcript_language; "auto": Whisper detects it, on the first
+    chunk): (metadata, ("<stem>.vtt", the WebVTT captions)); the metadata's "language" is the
+    ISO 639-1 code used or detected, "language_requested" the material's choice. A file with no
+    speech, or a video with no sound track, gives an empty transcript (a header-only WebVTT)."""
     duration = probe.metadata.get("duration_seconds") if probe else None
     if probe is not None and probe.metadata.get("has_audio") is False:
         metadata = {"full_text": "", "language": "", "language_probability": 0.0, "cue_count": 0,
@@ -539,14 +560,15 @@ def _run_transcript(material_file, probe, path, stem, heartbeat):
         return metadata, (f"{stem}.vtt", ContentFile(speech.to_webvtt([]).encode("utf-8")))
     timeout = tool_timeout(material_file, duration) + (
         settings.HOCLIEU_WHISPER_TIMEOUT_PER_MEDIA_SECOND * float(duration or 0))
+    requested = transcript_language(material_file)
     result = speech.transcribe(
         path, model_path=settings.HOCLIEU_WHISPER_MODEL_PATH,
-        language=settings.HOCLIEU_WHISPER_LANGUAGE or None, duration=duration,
+        language=None if requested == "auto" else requested, duration=duration,
         cpu_threads=settings.HOCLIEU_WHISPER_CPU_THREADS, ffmpeg_cmd=settings.HOCLIEU_FFMPEG,
         timeout=timeout, progress=heartbeat,
     )
     metadata = {
-        "full_text": result.text, "language": result.language,
+        "full_text": result.text, "language": result.language, "language_requested": requested,
         "language_probability": round(result.language_probability, 3), "cue_count": len(result.cues),
         "duration_seconds": round(result.duration, 3), "seconds": round(result.seconds, 3),
         "real_time_factor": round(result.real_time_factor, 3), "device": result.device,
@@ -610,7 +632,7 @@ def current_derivatives(material_file):
     """QuerySet of `material_file`'s derivatives for its current bytes and current parameters."""
     q = Q()
     for kind in DerivativeKind.values:
-        q |= Q(kind=kind, params_version=params_version(kind))
+        q |= Q(kind=kind, params_version=params_version(kind, material_file))
     return Derivative.objects.filter(q, material_file=material_file, input_sha256=material_file.sha256)
 
 

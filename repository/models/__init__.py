@@ -4,6 +4,7 @@ from .catalogue import CatalogueRecord, CatalogueSource, Holding, QualityIssue, 
 from .derivatives import Derivative, DerivativeKind, DerivativeStatus
 from .libraries import Library, LibraryIndexPage, LibraryNetwork, LibraryRoleGroup, SubjectGroup
 from .materials import MaterialFile, MaterialPage, MaterialPageTag, ProcessingStatus
+from .pagesets import PageImage
 from .transcripts import TranscriptCorrection
 from .workflows import PrincipalSignOffTask, SubjectGroupReviewTask
 
@@ -21,6 +22,7 @@ __all__ = [
     "MaterialFile",
     "MaterialPage",
     "MaterialPageTag",
+    "PageImage",
     "PrincipalSignOffTask",
     "ProcessingStatus",
     "QualityIssue",

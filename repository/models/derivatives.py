@@ -54,8 +54,22 @@ CODE_VERSIONS = {
 }
 
 
-def kind_parameters(kind):
-    """The settings that shape the output of `kind` (a dict of JSON values)."""
+def transcript_language(material_file=None):
+    """The language `material_file`'s speech is transcribed in: "vi", "en" (ISO 639-1) or "auto"
+    (Whisper detects it). The `transcript_language` of the material using the file (the first made
+    when several do; a page's row holds its published values, or those it was created with), else
+    the site's HOCLIEU_WHISPER_LANGUAGE (empty: "auto") for a file no material uses yet."""
+    if material_file is not None and material_file.pk:
+        chosen = (material_file.materials.order_by("pk")
+                  .values_list("transcript_language", flat=True).first())
+        if chosen:
+            return chosen
+    return settings.HOCLIEU_WHISPER_LANGUAGE or "auto"
+
+
+def kind_parameters(kind, material_file=None):
+    """The settings that shape the output of `kind` (a dict of JSON values); for the transcript,
+    the language of `material_file` (`transcript_language`) too."""
     if kind == DerivativeKind.THUMBNAIL:
         return {"width": pdf.THUMBNAIL_WIDTH}
     if kind == DerivativeKind.AUDIO_RENDITION:
@@ -67,7 +81,7 @@ def kind_parameters(kind):
     if kind == DerivativeKind.TRANSCRIPT:
         # The model by its directory's name (moving the directory does not reprocess every file).
         return {"model": os.path.basename(os.path.normpath(settings.HOCLIEU_WHISPER_MODEL_PATH or "-")),
-                "language": settings.HOCLIEU_WHISPER_LANGUAGE or "auto",
+                "language": transcript_language(material_file),
                 "max_cue_seconds": speech.MAX_CUE_SECONDS, "max_line_chars": speech.MAX_LINE_CHARS}
     if kind == DerivativeKind.VIDEO_RENDITION:
         return {"long_side": video.MAX_LONG_SIDE, "short_side": video.MAX_SHORT_SIDE,
@@ -82,10 +96,13 @@ def kind_parameters(kind):
     return {}
 
 
-def params_version(kind):
+def params_version(kind, material_file=None):
     """The parameters version of `kind` now: "<code version>-<8 hex digits of the parameters' SHA-1>",
-    e.g. "1-3f2a9c1e". A new loudness target gives the audio rendition a new version, and only it."""
-    digest = hashlib.sha1(json.dumps(kind_parameters(kind), sort_keys=True).encode()).hexdigest()[:8]
+    e.g. "1-3f2a9c1e". A new loudness target gives the audio rendition a new version, and only it;
+    a new transcript language of the material using `material_file` gives that file's transcript a
+    new version (a librarian's correction is kept apart and stays: repository.models.transcripts)."""
+    parameters = kind_parameters(kind, material_file)
+    digest = hashlib.sha1(json.dumps(parameters, sort_keys=True).encode()).hexdigest()[:8]
     return f"{CODE_VERSIONS[kind]}-{digest}"
 
 
@@ -115,6 +132,7 @@ class Derivative(models.Model):
     output the searchable PDF/A) {"page_count", "page_texts", "full_text", "ocr_pages" (1-based pages
     that needed OCR), "mode" ("skip-text" or "redo-ocr"), "pdfa", "languages", "seconds"}; transcript
     (its output the WebVTT captions) {"full_text" (one line per spoken segment, "" for no speech),
+    "language_requested" (the material's choice: "vi", "en", "auto"),
     "language", "language_probability", "cue_count", "duration_seconds", "seconds" (work),
     "real_time_factor", "device", "compute_type", "chunks", "model"}; for video the probe adds
     {"video_codec", "width", "height" (upright, pixels), "rotation" (degrees), "frame_rate",
@@ -172,7 +190,7 @@ def current_derivative(material_file, kind):
     return (
         Derivative.objects.filter(
             material_file=material_file, kind=kind, input_sha256=material_file.sha256,
-            params_version=params_version(kind), status=DerivativeStatus.DONE,
+            params_version=params_version(kind, material_file), status=DerivativeStatus.DONE,
         )
         .order_by("-pk")
         .first()

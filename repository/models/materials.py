@@ -22,10 +22,11 @@ from ..choices import (
     Semester,
     Subject,
     TextbookSeries,
+    TranscriptLanguage,
 )
 from ..page_forms import MaterialPageForm
 from ..panels import FileProcessingPanel, FileVersionsPanel, PrintTwinPanel, ReviewHistoryPanel
-from .derivatives import current_derivative
+from .derivatives import current_derivative, transcript_language
 from .libraries import Library
 from .transcripts import current_correction
 
@@ -155,6 +156,16 @@ class MaterialFile(AbstractDocument):
         return self._derivative_output("transcript")
 
     @property
+    def captions_language(self):
+        """ISO 639-1 code of the captions' language (the WebVTT track's srclang): the one the machine
+        transcript used or detected, else the material's chosen transcript language, else "vi"."""
+        derivative = self.current_derivative("transcript")
+        found = derivative.metadata.get("language") if derivative is not None else ""
+        if not found:
+            found = transcript_language(self)
+        return found if found and found != "auto" else "vi"
+
+    @property
     def stream_rendition(self):
         """The audio rendition for streaming (a FieldFile, AAC in MP4) or None."""
         return self._derivative_output("audio_rendition")
@@ -219,6 +230,12 @@ class MaterialPage(Page):
     language = models.CharField(
         _("ngôn ngữ"), max_length=3, choices=Language.choices, default=Language.VIE
     )
+    transcript_language = models.CharField(
+        _("ngôn ngữ chép lời"), max_length=8, choices=TranscriptLanguage.choices,
+        default=TranscriptLanguage.VI,
+        help_text=_("Ngôn ngữ nói trong tệp âm thanh, video để chép lời; “Tự nhận biết” để máy tự nhận ra. "
+                    "Có hiệu lực khi học liệu được tạo hoặc xuất bản."),
+    )
     ddc = models.CharField(_("chỉ số DDC"), max_length=32, blank=True, validators=[ddc_validator])
     keywords = ClusterTaggableManager(
         verbose_name=_("từ khoá"), through=MaterialPageTag, blank=True
@@ -275,7 +292,8 @@ class MaterialPage(Page):
         ReviewHistoryPanel(),
         MultiFieldPanel(
             [
-                FieldRowPanel([FieldPanel("language"), FieldPanel("ddc")]),
+                FieldRowPanel([FieldPanel("language"), FieldPanel("transcript_language")]),
+                FieldPanel("ddc"),
                 FieldPanel("keywords"),
                 FieldRowPanel([FieldPanel("rights"), FieldPanel("rights_holder")]),
                 FieldPanel("access_level"),

@@ -11,6 +11,7 @@ from repository.choices import Role
 from repository.contributions import Period, contribution_list, contribution_progress
 from repository.demo import build_demo
 from repository.models import Library, MaterialPage, PrincipalSignOffTask
+from repository.models.derivatives import transcript_language
 from repository.review import ReviewRoute, page_under_review, review_assignment, review_attestation
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -65,7 +66,11 @@ def check_demo_scans_are_found_by_the_words_in_their_images(demo):
     from repository.search.query import search_materials
 
     scans = MaterialPage.objects.filter(material_type="digitised", title__startswith="Thông báo số hoá")
-    assert scans.count() == 2
+    assert scans.count() == 3
+    page_set = scans.get(title__endswith="(bộ ảnh trang JPEG và PNG)")
+    assert page_set.file.page_count == 2
+    assert list(page_set.file.page_images.values_list("original_name", flat=True)) == [
+        "vi_scan_thong_bao_p1.jpg", "vi_scan_thong_bao_p2.png"]
     found = {int(hit.pk) for hit in search_materials(AnonymousUser(), "kỉ yếu", {})}
     for page in scans:
         assert page.file.processing_status == "done", page.file.processing_error
@@ -127,6 +132,11 @@ def check_demo_contribution_lists_hold_the_approved_lesson_plans(demo):
     assert progress == {"THCS-TV": (1, 3), "THCS-NSL": (1, 2)}
 
 
+def check_demo_english_audiobook_is_transcribed_in_english(demo):
+    page = MaterialPage.objects.get(creators="John F. Kennedy")
+    assert page.transcript_language == "en" and transcript_language(page.file) == "en"
+
+
 def test_demo(demo, client):
     """The demo takes minutes to build (OCR, transcoding, the print catalogue): it is built once and
     every check runs on it."""
@@ -137,3 +147,4 @@ def test_demo(demo, client):
     check_demo_video_lessons_are_processed_with_player_and_chapters(demo, client)
     check_demo_contribution_lists_hold_the_approved_lesson_plans(demo)
     check_demo_hub_reports_the_members_faulty_records_and_a_copied_record(demo)
+    check_demo_english_audiobook_is_transcribed_in_english(demo)

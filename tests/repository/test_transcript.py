@@ -112,6 +112,21 @@ def test_silent_track_gives_an_empty_transcript_and_runs_once(whisper, make_mate
     assert Derivative.objects.get(pk=derivative.pk).status == DerivativeStatus.DONE
 
 
+def test_audio_with_no_speech_gives_no_invented_words(whisper, make_material, audio_fixture):
+    """A tone over pink noise (a recorder left running, a music bed): no speech, so no cue, where
+    Whisper alone would invent phrases."""
+    noise = audio_fixture("tieng_on.wav", ["ffmpeg", "-v", "error", "-f", "lavfi", "-i",
+                                           "sine=frequency=440:duration=5", "-f", "lavfi", "-i",
+                                           "anoisesrc=d=5:c=pink:a=0.1", "-filter_complex", "amix=inputs=2",
+                                           "-ac", "1", "-ar", "16000"])
+    page = make_material(noise, material_type="audiobook")
+    derivative = Derivative.objects.get(material_file=page.file, kind=DerivativeKind.TRANSCRIPT)
+    assert derivative.status == DerivativeStatus.DONE, derivative.error
+    assert derivative.metadata["full_text"] == "" and derivative.metadata["cue_count"] == 0
+    assert page.file.transcript_vtt.read().decode("utf-8") == "WEBVTT\n"
+    assert page.file.processing_status == ProcessingStatus.DONE
+
+
 @pytest.mark.parametrize("who, status", [("student_outsider", 404), ("student_b", 404), ("student", 200),
                                           (None, 302)])
 def test_captions_respect_access(client, school, make_material, who, status):

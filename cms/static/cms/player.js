@@ -4,6 +4,8 @@
  *     audio[data-player-audio] or video[data-player-video]
  *     select[data-player-speed]          options are playback rates (0.75 … 2)
  *     [data-player-chapters] button[data-start][data-end]   seconds, dot decimal
+ *     [data-player-captions]             shows the captions track's current cue text (an <audio>
+ *                                        element draws no captions of its own)
  * Without JavaScript the <audio controls> element still plays the whole book.
  */
 (function () {
@@ -29,6 +31,19 @@
       return { start: parseFloat(button.getAttribute("data-start")), end: end === null ? null : parseFloat(end), button: button };
     });
     var current = -1;
+
+    var captions = root.querySelector("[data-player-captions]");
+    var track = audio.textTracks && audio.textTracks.length ? audio.textTracks[0] : null;
+    if (captions && track) {
+      // "hidden": the cues load and cuechange fires; the text is drawn here.
+      if (audio.tagName === "AUDIO") track.mode = "hidden";
+      track.addEventListener("cuechange", function () {
+        var lines = [];
+        var active = track.activeCues || [];
+        for (var i = 0; i < active.length; i++) lines.push(active[i].text);
+        captions.textContent = lines.join("\n");
+      });
+    }
 
     function highlight() {
       var index = chapterAt(chapters, audio.currentTime);

@@ -1,12 +1,12 @@
 """manage.py import_materials PATH... --library CODE --type TYPE [--subject S] [--grade G] [--publish]
-[--no-wait] [--report FILE]"""
+[--page-sets] [--transcript-language vi|en|auto] [--no-wait] [--report FILE]"""
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from tqdm import tqdm
 
-from repository.choices import AccessLevel, MaterialType, Subject
+from repository.choices import AccessLevel, MaterialType, Subject, TranscriptLanguage
 from repository.importing import (
     import_materials,
     iter_files,
@@ -44,9 +44,16 @@ class Command(BaseCommand):
         parser.add_argument("--timeout", type=float, default=3600.0,
                             help="Chờ xử lí tối đa bao nhiêu giây (mặc định 3600).")
         parser.add_argument("--report", metavar="FILE", help="Ghi kết quả từng tệp ra tệp CSV.")
+        parser.add_argument("--transcript-language", choices=TranscriptLanguage.values,
+                            dest="transcript_language",
+                            help="Ngôn ngữ chép lời âm thanh, video: vi (mặc định), en, auto (tự nhận biết).")
+        parser.add_argument("--page-sets", action="store_true", dest="page_sets",
+                            help="Ảnh trang quét (TIFF, JPEG, PNG) trong cùng một thư mục thành MỘT học "
+                                 "liệu, ghép theo thứ tự tên tệp (trang-2 trước trang-10); ảnh hỏng bị "
+                                 "bỏ qua kèm lí do, các trang khác vẫn được nhập.")
 
     def handle(self, *args, paths, library, material_type, subject, grade, publish, user, creator, access,
-               no_wait, timeout, report, **options):
+               no_wait, timeout, report, page_sets=False, transcript_language=None, **options):
         try:
             library_obj = Library.objects.get(code=library)
         except Library.DoesNotExist as exc:
@@ -70,7 +77,8 @@ class Command(BaseCommand):
 
         batch = import_materials(
             paths, library_obj, material_type, subject=subject, grade=grade, publish=publish,
-            user=user_obj, creators=creator, access_level=access, progress=progress,
+            user=user_obj, creators=creator, access_level=access, progress=progress, page_sets=page_sets,
+            transcript_language=transcript_language,
         )
         bar.close()
         if batch.total == 0:
