@@ -28,9 +28,10 @@ The flow (DESIGN.md "The way data flows"):
 4. Failures: a fault of the file or of the set-up (media_pipeline.errors.MediaError with
    `transient` False: encrypted, corrupt, not audio, a missing tool) fails at once with its
    Vietnamese reason; a passing one (a tool that timed out or crashed, an unexpected error) goes back
-   to pending and is retried after RETRY_SECONDS × 2^(attempts-1), up to MAX_ATTEMPTS runs. A failed
-   preview (`PREVIEW_KINDS`: LibreOffice missing, a document it cannot load) shows in its own row
-   but does not fail the file, whose text, search and MARC do not need it. Nothing
+   to pending and is retried after RETRY_SECONDS × 2^(attempts-1), up to MAX_ATTEMPTS runs. The
+   previews (`is_preview_kind`) show their state and failure (LibreOffice missing, a document it
+   cannot load) in their own rows but never hold back or fail the file, whose text, search and
+   MARC do not need them. Nothing
    is raised: one bad file never stops a batch, and the original is never written.
 5. `reap_expired_leases` returns derivatives whose worker died (lease expired) to pending and queues
    them again; Hoclieu's `db_worker` runs it at start and every HOCLIEU_REAP_INTERVAL seconds.
@@ -86,8 +87,8 @@ OFFICE_FORMATS = frozenset({detect.DOCX, detect.PPTX})
 OFFICE_PREVIEW_KINDS = [DerivativeKind.PREVIEW_PDF]
 # Made for DOCX/PPTX from their finished preview PDF.
 KINDS_AFTER_PREVIEW_PDF = [DerivativeKind.THUMBNAIL, DerivativeKind.PAGE_PREVIEWS]
-# Kinds whose failure does not fail the file (its text, search and MARC do not need them); the
-# thumbnail of a DOCX/PPTX too, made from its preview PDF.
+# Kinds that never hold back or fail the file (its text, search and MARC do not need them); the
+# thumbnail of a DOCX/PPTX too, made from its preview PDF (`is_preview_kind`).
 PREVIEW_KINDS = frozenset({DerivativeKind.PREVIEW_PDF, DerivativeKind.PAGE_PREVIEWS})
 AUDIO_KINDS = [DerivativeKind.AUDIO_RENDITION, DerivativeKind.CHAPTERS]
 VIDEO_KINDS = [DerivativeKind.VIDEO_RENDITION, DerivativeKind.POSTER, DerivativeKind.CHAPTERS]
@@ -713,11 +714,11 @@ def summarise(material_file_id):
     derivatives = {d.kind: d for d in signed_apart}
     probe = derivatives.get(DerivativeKind.PROBE)
     fmt = probe.metadata.get("format") if probe else None
-    # A failed preview shows in its own row; the file's text, search and MARC do not need it.
-    counted = [d for d in derivatives.values()
-               if not (d.status == DerivativeStatus.FAILED and is_preview_kind(d.kind, fmt))]
-    statuses = {d.status for d in counted}
-    if not derivatives:
+    # The previews are not needed by the file's text, search or MARC: their state and failure (no
+    # LibreOffice) show in their own rows, they never hold the file back or fail it.
+    counted = {kind: d for kind, d in derivatives.items() if not is_preview_kind(kind, fmt)}
+    statuses = {d.status for d in counted.values()}
+    if not counted:
         status = ProcessingStatus.PENDING
     elif DerivativeStatus.FAILED in statuses:
         status = ProcessingStatus.FAILED
@@ -729,16 +730,15 @@ def summarise(material_file_id):
         expected = {DerivativeKind.PROBE, *kinds_for_format(fmt)}
         if ocr_expected(fmt, derivatives.get(DerivativeKind.TEXT)):
             expected.add(DerivativeKind.OCR)
-        if preview_pdf_done(fmt, derivatives.get(DerivativeKind.PREVIEW_PDF)):
-            expected.update(KINDS_AFTER_PREVIEW_PDF)
-        status = ProcessingStatus.DONE if expected <= set(derivatives) else ProcessingStatus.PENDING
+        expected = {kind for kind in expected if not is_preview_kind(kind, fmt)}
+        status = ProcessingStatus.DONE if expected <= set(counted) else ProcessingStatus.PENDING
     order = list(DerivativeKind.values)
-    failed = sorted((d for d in counted if d.status == DerivativeStatus.FAILED),
+    failed = sorted((d for d in counted.values() if d.status == DerivativeStatus.FAILED),
                     key=lambda d: order.index(d.kind))
     material_file.processing_status = status
     material_file.processing_error = failed[0].error if failed else ""
-    material_file.processing_attempts = max((d.attempts for d in derivatives.values()), default=0)
-    finished = [d.finished_at for d in derivatives.values() if d.finished_at]
+    material_file.processing_attempts = max((d.attempts for d in counted.values()), default=0)
+    finished = [d.finished_at for d in counted.values() if d.finished_at]
     material_file.processed_at = max(finished) if finished else None
     found = dict(probe.metadata) if probe is not None and probe.status == DerivativeStatus.DONE else {}
     found_chapters = derivatives.get(DerivativeKind.CHAPTERS)
@@ -761,8 +761,8 @@ def summarise(material_file_id):
 
 
 def is_preview_kind(kind, fmt):
-    """True for a kind whose failure does not fail a file of format `fmt`: PREVIEW_KINDS, and the
-    thumbnail of a DOCX/PPTX (drawn from its preview PDF)."""
+    """True for a kind that does not count in the status of a file of format `fmt` (`summarise`):
+    PREVIEW_KINDS, and the thumbnail of a DOCX/PPTX (drawn from its preview PDF)."""
     return kind in PREVIEW_KINDS or (kind == DerivativeKind.THUMBNAIL and fmt in OFFICE_FORMATS)
 
 
