@@ -58,7 +58,7 @@ from django.utils.translation import gettext as _
 from django_tasks import default_task_backend
 
 from media_pipeline import audio, chapters, detect, ocr, office, pdf, preview, speech, video
-from media_pipeline.errors import MediaError, ToolFailed
+from media_pipeline.errors import MediaError, ToolFailed, ToolMissing
 from media_pipeline.files import digest_fieldfile, local_path
 
 from .access import user_library_ids
@@ -469,8 +469,10 @@ def _run(material_file, derivative, workdir, heartbeat):
                 found["image_coverage"] = text.image_coverage
             return found, None
         if kind == DerivativeKind.PREVIEW_PDF:
+            if not previews_on():  # turned off, yet asked for (reprocess_media --kind preview_pdf)
+                raise ToolMissing(tool="LibreOffice (HOCLIEU_SOFFICE)")
             result = preview.convert_to_pdf(
-                path, os.path.join(workdir, f"{stem}.pdf"), soffice=settings.HOCLIEU_SOFFICE or "soffice",
+                path, os.path.join(workdir, f"{stem}.pdf"), soffice=settings.HOCLIEU_SOFFICE,
                 timeout=tool_timeout(material_file), progress=heartbeat,
             )
             metadata = {"page_count": result.page_count, "seconds": round(result.seconds, 3)}
