@@ -11,8 +11,8 @@
   with OfficeEncrypted, anything else that is not OOXML with OfficeCorrupt, as does a document
   LibreOffice cannot load ("source file could not be loaded"). The PDF is checked with PDFium.
 - `render_pages` draws the first pages of a PDF with PDFium (pypdfium2) as WebP images
-  `width` pixels wide (800 by default: sharp on a phone's 2-3x screen, about 30-80 KB a page of
-  text), a page's height at most MAX_HEIGHT_RATIO times the width (an absurdly long page is scaled
+  `width` pixels wide (800 by default: sharp on a phone's 2-3x screen; 5-25 KB a page of the
+  fixtures' text), a page's height at most MAX_HEIGHT_RATIO times the width (an absurdly long page is scaled
   down to fit, never drawn at millions of pixels).
 - `write_page_archive` / `read_page_image`: the images of one document kept together as one ZIP
   (stored, not compressed: WebP is compressed already), members ``page-<n>.webp``.
