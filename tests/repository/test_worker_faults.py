@@ -186,7 +186,7 @@ def test_killed_worker_then_two_workers_leave_one_derivative_per_kind_and_no_orp
     media = site.var / "media"
     stored = {str(path.relative_to(media)) for path in (media / "derivatives").rglob("*") if path.is_file()}
     assert stored == referenced
-    assert len(referenced) == 51  # 50 thumbnails and one rendition
+    assert len(referenced) == 101  # 50 thumbnails, 50 page-preview archives and one rendition
 
 
 
