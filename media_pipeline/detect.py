@@ -17,6 +17,9 @@ Formats and the rule used for each:
   else M4A / M4B (audio). A file whose ``moov`` cannot be read (truncated, or over MOOV_MAX_BYTES)
   is told by its major brand (``M4A ``, ``M4B ``, ``M4P ``: audio; others: video), and `detect`
   follows the file name's extension between the two.
+- Office documents protected by a password: an OLE compound file (``D0 CF 11 E0 A1 B1 1A E1``,
+  MS-CFB §2.2) holding the UTF-16 stream name ``EncryptedPackage`` (MS-OFFCRYPTO §2.3.4.4): not a
+  format Hoclieu reads, but `detect` names it (OfficeEncrypted) rather than calling it unknown.
 - WebM / MKV: an EBML header (``1A 45 DF A3``, RFC 8794 §8) whose DocType element (``42 82``) is
   ``webm`` or ``matroska`` (RFC 9559 §5.1).
 - FLAC: ``fLaC`` (after an optional ID3 tag), https://xiph.org/flac/format.html.
@@ -33,7 +36,7 @@ Formats and the rule used for each:
 import zipfile
 from pathlib import PurePath
 
-from .errors import ContentMismatch, EmptyFile, UnknownFormat
+from .errors import ContentMismatch, EmptyFile, OfficeEncrypted, UnknownFormat
 
 PDF = "pdf"
 DOCX = "docx"
@@ -79,6 +82,11 @@ LABELS = {PDF: "PDF", DOCX: "DOCX", PPTX: "PPTX", MP3: "MP3", MP4_AUDIO: "M4A/M4
           TIFF: "TIFF", JPEG: "JPEG", PNG: "PNG", MP4_VIDEO: "MP4", MOV: "MOV", WEBM: "WebM", MKV: "MKV"}
 
 HEAD_BYTES = 8192
+# MS-CFB §2.2 compound file signature, and the stream of an encrypted OOXML package (MS-OFFCRYPTO).
+CFB_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ENCRYPTED_PACKAGE_NAME = "EncryptedPackage".encode("utf-16-le")
+# The most bytes of a compound file searched for that stream name.
+CFB_SEARCH_BYTES = 256 * 1024 * 1024
 PDF_HEADER_WINDOW = 1024
 MP3_SYNC_SEARCH = 4096
 # The largest `moov` box read to find a video track (a two-hour film's is a few MiB).
@@ -316,6 +324,29 @@ def extension_of(name):
     return PurePath(str(name)).suffix.lower().lstrip(".")
 
 
+def is_encrypted_office(fileobj):
+    """True if the seekable binary `fileobj` is an Office document protected by a password: an OLE
+    compound file (MS-CFB) with an ``EncryptedPackage`` stream (MS-OFFCRYPTO), as Word and PowerPoint
+    save a DOCX or PPTX with a password. The position is restored."""
+    position = fileobj.tell()
+    try:
+        fileobj.seek(0)
+        if fileobj.read(len(CFB_SIGNATURE)) != CFB_SIGNATURE:
+            return False
+        fileobj.seek(0)
+        overlap, searched = b"", 0
+        while searched < CFB_SEARCH_BYTES:
+            chunk = fileobj.read(1024 * 1024)
+            if not chunk:
+                return False
+            if ENCRYPTED_PACKAGE_NAME in overlap + chunk:
+                return True
+            overlap, searched = chunk[-len(ENCRYPTED_PACKAGE_NAME):], searched + len(chunk)
+        return False
+    finally:
+        fileobj.seek(position)
+
+
 def check_extension(name, fmt):
     """Raise ContentMismatch unless file name `name` has an extension allowed for format `fmt`.
 
@@ -329,12 +360,15 @@ def check_extension(name, fmt):
 def detect(fileobj, name):
     """Format of `fileobj` checked against file name `name`: sniff, then check_extension.
 
-    Returns the format constant. Raises EmptyFile, UnknownFormat (naming the extension) or
-    ContentMismatch.
+    Returns the format constant. Raises EmptyFile, OfficeEncrypted (a DOCX or PPTX saved with a
+    password, `is_encrypted_office`), UnknownFormat (naming the extension) or ContentMismatch.
     """
     try:
         fmt, certain = _sniff(fileobj)
     except UnknownFormat:
+        if is_encrypted_office(fileobj):
+            label = {"docx": LABELS[DOCX], "pptx": LABELS[PPTX]}.get(extension_of(name), "Office")
+            raise OfficeEncrypted(format=label) from None
         raise UnknownFormat(extension="." + (extension_of(name) or "?")) from None
     if not certain and fmt in (MP4_AUDIO, MP4_VIDEO):
         # An MP4 whose tracks could not be read (e.g. truncated before its moov): the name decides.

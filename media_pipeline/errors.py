@@ -87,6 +87,15 @@ class OfficeCorrupt(MediaError):
     message = _("Tệp %(format)s bị hỏng, không đọc được (%(detail)s).")
 
 
+class OfficeEncrypted(MediaError):
+    """An Office document protected by a password: an OLE compound file holding an
+    ``EncryptedPackage`` stream instead of the OOXML ZIP (MS-OFFCRYPTO §2.3.4.4) (params: format)."""
+
+    code = "office_encrypted"
+    message = _("Tệp %(format)s được đặt mật khẩu (mã hoá) nên không mở được; hãy lưu lại tệp không "
+                "đặt mật khẩu rồi tải lên.")
+
+
 class ImageCorrupt(MediaError):
     """A page image that cannot be read or decoded (params: format, detail)."""
 

@@ -25,9 +25,7 @@ pages kept with their own text and pages recognised here come out the same way.
 
 import os
 import re
-import signal
 import struct
-import subprocess
 import tempfile
 import time
 import warnings
@@ -46,9 +44,9 @@ from .errors import (
     PdfEncrypted,
     ToolFailed,
     ToolMissing,
-    ToolTimeout,
     tool_detail,
 )
+from .tools import run_tool
 
 DEFAULT_LANGUAGES = "vie+eng"
 DEFAULT_MAX_PIXELS = 150_000_000  # pixels of one page image (A2 at 600 dpi is about 140 million)
@@ -56,7 +54,6 @@ DEFAULT_IMAGE_DPI = 300  # dots per inch assumed for an image that does not say
 SKIP_TEXT = "skip-text"
 REDO_OCR = "redo-ocr"
 MODES = (SKIP_TEXT, REDO_OCR)
-POLL_SECONDS = 0.5  # how often a running ocrmypdf is looked at (progress, time limit)
 
 # ocrmypdf's exit codes (ocrmypdf.ExitCode).
 EXIT_OK = 0
@@ -278,53 +275,13 @@ def make_searchable_pdf(source, output_path, *, image=False, mode=SKIP_TEXT, lan
                 args += ["--image-dpi", str(int(image_dpi))]
         args += [str(input_path), str(output_path)]
         started = time.monotonic()
-        returncode, stderr = _run(args, ocrmypdf, timeout, progress, expected_seconds)
+        returncode, stderr = run_tool(args, ocrmypdf, timeout, progress, expected_seconds)
         seconds = time.monotonic() - started
     pdfa = returncode == EXIT_OK
     if returncode not in (EXIT_OK, EXIT_PDFA_CONVERSION_FAILED):
         raise _error_for(returncode, stderr, ocrmypdf, image, max_pixels)
     text = pdf.extract_text(output_path)
     return OcrResult(text.page_count, text.page_texts, text.full_text, pdfa, mode, seconds)
-
-
-def _run(args, tool, timeout, progress, expected_seconds):
-    """Run `args` in its own process group; (exit code, stderr text). Kills the group past
-    `timeout` seconds (ToolTimeout); ToolMissing when the program is not there."""
-    expected = expected_seconds or (timeout / 3 if timeout else 60.0)
-    with tempfile.TemporaryFile() as errors:
-        try:
-            process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                       stderr=errors, start_new_session=True)
-        except FileNotFoundError as error:
-            raise ToolMissing(tool=tool) from error
-        started = time.monotonic()
-        try:
-            while True:
-                try:
-                    returncode = process.wait(timeout=POLL_SECONDS)
-                    break
-                except subprocess.TimeoutExpired:
-                    elapsed = time.monotonic() - started
-                    if timeout is not None and elapsed > timeout:
-                        _kill_group(process)
-                        raise ToolTimeout(tool=tool, seconds=float(timeout)) from None
-                    if progress is not None:
-                        progress(min(0.95, elapsed / expected))
-        except BaseException:
-            _kill_group(process)
-            raise
-        errors.seek(0)
-        return returncode, errors.read().decode("utf-8", errors="replace")
-
-
-def _kill_group(process):
-    if process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    process.wait()
 
 
 def _bomb_error(text, max_pixels):

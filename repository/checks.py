@@ -53,8 +53,9 @@ class MediaTool:
     installed_by_make: bool = True
 
     def candidates(self):
-        """The commands to look for: the setting's value, the environment variable's, or `commands`."""
-        if self.setting:
+        """The commands to look for: the setting's value, the environment variable's, or `commands`
+        (also when the setting is empty: the work it turns off is still reported)."""
+        if self.setting and getattr(settings, self.setting):
             return (str(getattr(settings, self.setting)),)
         if self.env and os.environ.get(self.env):
             return (os.environ[self.env],)
@@ -62,7 +63,7 @@ class MediaTool:
 
     def where(self):
         """Where the program was looked for, in words."""
-        if self.setting:
+        if self.setting and getattr(settings, self.setting):
             return _("thiết lập %(setting)s") % {"setting": self.setting}
         if self.env and os.environ.get(self.env):
             return _("biến môi trường %(env)s") % {"env": self.env}
@@ -146,11 +147,13 @@ def media_tools():
             setting="HOCLIEU_OCRMYPDF",
         ),
         MediaTool(
-            "libreoffice", ("libreoffice", "soffice"), ("--version",), "libreoffice-nogui",
-            gettext_lazy("Chuyển tài liệu Office (DOCX, PPTX) sang PDF"),
-            gettext_lazy("Chưa có gì ngừng: văn bản DOCX, PPTX do python-docx, python-pptx đọc; các tệp "
-                         "này không có ảnh bìa."),
-            installed_by_make=False,
+            "libreoffice", ("soffice", "libreoffice"), ("--version",),
+            "libreoffice-writer-nogui libreoffice-impress-nogui",
+            gettext_lazy("Bản xem trước PDF của DOCX, PPTX (LibreOffice headless), từ đó ảnh các trang "
+                         "đầu và ảnh bìa"),
+            gettext_lazy("DOCX, PPTX không có bản xem trước PDF, ảnh trang và ảnh bìa (việc “Bản xem trước "
+                         "PDF” báo thiếu công cụ); văn bản, tìm kiếm và MARC của chúng vẫn chạy."),
+            setting="HOCLIEU_SOFFICE",
         ),
         MediaTool(
             "espeak-ng", ("espeak-ng",), ("--version",), "espeak-ng",

@@ -13,7 +13,9 @@ The flow (DESIGN.md "The way data flows"):
    renews while reporting progress; runs the kind's work on a local copy with a time limit that grows
    with the file (`tool_timeout`); stores the output and findings only if it still holds the claim
    (otherwise its bytes are deleted); and updates the file's summary (`summarise`). The probe
-   decides the other kinds: PDF -> text, thumbnail; DOCX/PPTX -> text; audio -> audio rendition,
+   decides the other kinds: PDF -> text, thumbnail, page previews; DOCX/PPTX -> text and, when
+   LibreOffice is set (HOCLIEU_SOFFICE), a preview PDF (media_pipeline.preview), whose pages then
+   give the thumbnail and the page previews (`KINDS_AFTER_PREVIEW_PDF`); audio -> audio rendition,
    chapters and, when a speech model is set, a transcript (WebVTT captions and text,
    media_pipeline.speech); video (MP4, MOV, WebM, MKV) -> an H.264/AAC MP4 rendition, a poster,
    chapters and the transcript of its sound (media_pipeline.video). Chapters the file declares
@@ -26,7 +28,10 @@ The flow (DESIGN.md "The way data flows"):
 4. Failures: a fault of the file or of the set-up (media_pipeline.errors.MediaError with
    `transient` False: encrypted, corrupt, not audio, a missing tool) fails at once with its
    Vietnamese reason; a passing one (a tool that timed out or crashed, an unexpected error) goes back
-   to pending and is retried after RETRY_SECONDS × 2^(attempts-1), up to MAX_ATTEMPTS runs. Nothing
+   to pending and is retried after RETRY_SECONDS × 2^(attempts-1), up to MAX_ATTEMPTS runs. The
+   previews (`is_preview_kind`) show their state and failure (LibreOffice missing, a document it
+   cannot load) in their own rows but never hold back or fail the file, whose text, search and
+   MARC do not need them. Nothing
    is raised: one bad file never stops a batch, and the original is never written.
 5. `reap_expired_leases` returns derivatives whose worker died (lease expired) to pending and queues
    them again; Hoclieu's `db_worker` runs it at start and every HOCLIEU_REAP_INTERVAL seconds.
@@ -37,6 +42,7 @@ The flow (DESIGN.md "The way data flows"):
 import logging
 import os
 import tempfile
+from contextlib import contextmanager
 from datetime import timedelta
 from functools import partial
 
@@ -51,8 +57,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import default_task_backend
 
-from media_pipeline import audio, chapters, detect, ocr, office, pdf, speech, video
-from media_pipeline.errors import MediaError, ToolFailed
+from media_pipeline import audio, chapters, detect, ocr, office, pdf, preview, speech, video
+from media_pipeline.errors import MediaError, ToolFailed, ToolMissing
 from media_pipeline.files import digest_fieldfile, local_path
 
 from .access import user_library_ids
@@ -71,11 +77,19 @@ HEARTBEAT_SECONDS = 1.0
 
 # The kinds made after the probe, by the format it found (media_pipeline.detect).
 KINDS_AFTER_PROBE = {
-    detect.PDF: [DerivativeKind.TEXT, DerivativeKind.THUMBNAIL],
+    detect.PDF: [DerivativeKind.TEXT, DerivativeKind.THUMBNAIL, DerivativeKind.PAGE_PREVIEWS],
     detect.DOCX: [DerivativeKind.TEXT],
     detect.PPTX: [DerivativeKind.TEXT],
     **{fmt: [DerivativeKind.OCR] for fmt in detect.IMAGE_FORMATS},
 }
+OFFICE_FORMATS = frozenset({detect.DOCX, detect.PPTX})
+# Made for DOCX/PPTX when LibreOffice is set (HOCLIEU_SOFFICE): `previews_on`.
+OFFICE_PREVIEW_KINDS = [DerivativeKind.PREVIEW_PDF]
+# Made for DOCX/PPTX from their finished preview PDF.
+KINDS_AFTER_PREVIEW_PDF = [DerivativeKind.THUMBNAIL, DerivativeKind.PAGE_PREVIEWS]
+# Kinds that never hold back or fail the file (its text, search and MARC do not need them); the
+# thumbnail of a DOCX/PPTX too, made from its preview PDF (`is_preview_kind`).
+PREVIEW_KINDS = frozenset({DerivativeKind.PREVIEW_PDF, DerivativeKind.PAGE_PREVIEWS})
 AUDIO_KINDS = [DerivativeKind.AUDIO_RENDITION, DerivativeKind.CHAPTERS]
 VIDEO_KINDS = [DerivativeKind.VIDEO_RENDITION, DerivativeKind.POSTER, DerivativeKind.CHAPTERS]
 # Made for audio too when transcription is on (HOCLIEU_WHISPER_MODEL_PATH set): `transcription_on`.
@@ -282,6 +296,8 @@ def process_derivative(material_file_id, kind):
             _plan_after_probe(material_file, derivative)
         if derivative.kind == DerivativeKind.TEXT and derivative.status == DerivativeStatus.DONE:
             _plan_after_text(material_file, derivative)
+        if derivative.kind == DerivativeKind.PREVIEW_PDF and derivative.status == DerivativeStatus.DONE:
+            _plan_after_preview_pdf(material_file)
         summarise(material_file.pk)
         return derivative.status
 
@@ -295,6 +311,16 @@ def _plan_after_probe(material_file, probe):
     text = current_derivative(material_file, DerivativeKind.TEXT)
     if text is not None:
         _plan_after_text(material_file, text)
+    if current_derivative(material_file, DerivativeKind.PREVIEW_PDF) is not None:
+        _plan_after_preview_pdf(material_file)
+
+
+def _plan_after_preview_pdf(material_file):
+    """Queue the thumbnail and page previews of a DOCX/PPTX whose preview PDF is done."""
+    for kind in KINDS_AFTER_PREVIEW_PDF:
+        derivative = ensure_derivative(material_file, kind)
+        if derivative.status == DerivativeStatus.PENDING:
+            enqueue_derivative(material_file.pk, kind)
 
 
 def _plan_after_text(material_file, text):
@@ -311,8 +337,15 @@ def transcription_on():
     return bool(settings.HOCLIEU_WHISPER_MODEL_PATH)
 
 
+def previews_on():
+    """True when LibreOffice is set (HOCLIEU_SOFFICE): DOCX and PPTX then get a preview PDF."""
+    return bool(settings.HOCLIEU_SOFFICE)
+
+
 def kinds_for_format(fmt):
     """The kinds made after the probe for format `fmt` (a media_pipeline.detect constant)."""
+    if fmt in OFFICE_FORMATS:
+        return KINDS_AFTER_PROBE[fmt] + (OFFICE_PREVIEW_KINDS if previews_on() else [])
     if fmt in detect.AUDIO_FORMATS:
         return AUDIO_KINDS + (SPEECH_KINDS if transcription_on() else [])
     if fmt in detect.VIDEO_FORMATS:
@@ -454,8 +487,20 @@ def _run(material_file, derivative, workdir, heartbeat):
             if fmt == detect.PDF:
                 found["image_coverage"] = text.image_coverage
             return found, None
-        if kind == DerivativeKind.THUMBNAIL:
-            return {}, (f"{stem}.png", ContentFile(pdf.render_thumbnail(path)))
+        if kind == DerivativeKind.PREVIEW_PDF:
+            if not previews_on():  # turned off, yet asked for (reprocess_media --kind preview_pdf)
+                raise ToolMissing(tool="LibreOffice (HOCLIEU_SOFFICE)")
+            result = preview.convert_to_pdf(
+                path, os.path.join(workdir, f"{stem}.pdf"), soffice=settings.HOCLIEU_SOFFICE,
+                timeout=tool_timeout(material_file), progress=heartbeat,
+            )
+            metadata = {"page_count": result.page_count, "seconds": round(result.seconds, 3)}
+            return metadata, (f"{stem}.pdf", File(open(result.path, "rb")))
+        if kind in (DerivativeKind.THUMBNAIL, DerivativeKind.PAGE_PREVIEWS):
+            with _pdf_to_draw(material_file, fmt, path) as (source, pdf_path):
+                if kind == DerivativeKind.THUMBNAIL:
+                    return {"source": source}, (f"{stem}.png", ContentFile(pdf.render_thumbnail(pdf_path)))
+                return _run_page_previews(pdf_path, source, stem)
         if kind == DerivativeKind.AUDIO_RENDITION:
             rendition_path = os.path.join(workdir, f"{stem}.m4a")
             info = audio.probe(path, ffprobe=settings.HOCLIEU_FFPROBE, timeout=tool_timeout(material_file))
@@ -493,6 +538,32 @@ def _run(material_file, derivative, workdir, heartbeat):
         if kind == DerivativeKind.CHAPTERS:
             return _run_chapters(material_file, probe, path, heartbeat), None
     raise ValueError(f"unknown derivative kind {kind!r}")
+
+
+@contextmanager
+def _pdf_to_draw(material_file, fmt, path):
+    """Yield ("original", `path`) for a PDF, ("preview_pdf", a local path of its finished preview
+    PDF) for a DOCX/PPTX. Raises MediaError when a DOCX/PPTX has no preview PDF yet."""
+    if fmt not in OFFICE_FORMATS:
+        yield "original", path
+        return
+    made = current_derivative(material_file, DerivativeKind.PREVIEW_PDF)
+    if made is None or not made.output:
+        raise MediaError(_("Tệp chưa có bản xem trước PDF (LibreOffice) để vẽ trang."))
+    with local_path(made.output) as preview_path:
+        yield "preview_pdf", preview_path
+
+
+def _run_page_previews(pdf_path, source, stem):
+    """Page previews of the PDF at `pdf_path` (media_pipeline.preview.render_pages, pages and width
+    from HOCLIEU_PREVIEW_PAGES and HOCLIEU_PREVIEW_WIDTH): (metadata, ("<stem>-pages.zip", the ZIP
+    of WebP images))."""
+    result = preview.render_pages(pdf_path, pages=settings.HOCLIEU_PREVIEW_PAGES,
+                                  width=settings.HOCLIEU_PREVIEW_WIDTH)
+    metadata = {"page_count": result.page_count, "source": source,
+                "pages": [{"number": image.number, "width": image.width, "height": image.height}
+                          for image in result.images]}
+    return metadata, (f"{stem}-pages.zip", ContentFile(preview.write_page_archive(result)))
 
 
 def _run_ocr(material_file, probe, path, output_path, heartbeat):
@@ -639,7 +710,7 @@ def current_derivatives(material_file):
 def processing_steps(material_file):
     """What the pipeline does with `material_file` now, for the admin: a list of
     (kind, Derivative or None) in pipeline order, the probe first, then the kinds its format calls
-    for (KINDS_AFTER_PROBE, AUDIO_KINDS, VIDEO_KINDS) once the probe is done. A kind not started
+    for (KINDS_AFTER_PROBE, AUDIO_KINDS, VIDEO_KINDS, previews) once the probe is done. A kind not started
     yet has None."""
     by_kind = {d.kind: d for d in current_derivatives(material_file).order_by("pk")}
     probe = by_kind.get(DerivativeKind.PROBE)
@@ -665,8 +736,13 @@ def summarise(material_file_id):
     # failure (a token not plugged in) shows in its own row, it does not fail the file.
     signed_apart = current_derivatives(material_file).exclude(kind=DerivativeKind.SIGNED_PDF)
     derivatives = {d.kind: d for d in signed_apart}
-    statuses = {d.status for d in derivatives.values()}
-    if not derivatives:
+    probe = derivatives.get(DerivativeKind.PROBE)
+    fmt = probe.metadata.get("format") if probe else None
+    # The previews are not needed by the file's text, search or MARC: their state and failure (no
+    # LibreOffice) show in their own rows, they never hold the file back or fail it.
+    counted = {kind: d for kind, d in derivatives.items() if not is_preview_kind(kind, fmt)}
+    statuses = {d.status for d in counted.values()}
+    if not counted:
         status = ProcessingStatus.PENDING
     elif DerivativeStatus.FAILED in statuses:
         status = ProcessingStatus.FAILED
@@ -675,21 +751,19 @@ def summarise(material_file_id):
     elif DerivativeStatus.PENDING in statuses:
         status = ProcessingStatus.PENDING
     else:
-        probe = derivatives.get(DerivativeKind.PROBE)
-        fmt = probe.metadata.get("format") if probe else None
         expected = {DerivativeKind.PROBE, *kinds_for_format(fmt)}
         if ocr_expected(fmt, derivatives.get(DerivativeKind.TEXT)):
             expected.add(DerivativeKind.OCR)
-        status = ProcessingStatus.DONE if expected <= set(derivatives) else ProcessingStatus.PENDING
+        expected = {kind for kind in expected if not is_preview_kind(kind, fmt)}
+        status = ProcessingStatus.DONE if expected <= set(counted) else ProcessingStatus.PENDING
     order = list(DerivativeKind.values)
-    failed = sorted((d for d in derivatives.values() if d.status == DerivativeStatus.FAILED),
+    failed = sorted((d for d in counted.values() if d.status == DerivativeStatus.FAILED),
                     key=lambda d: order.index(d.kind))
     material_file.processing_status = status
     material_file.processing_error = failed[0].error if failed else ""
-    material_file.processing_attempts = max((d.attempts for d in derivatives.values()), default=0)
-    finished = [d.finished_at for d in derivatives.values() if d.finished_at]
+    material_file.processing_attempts = max((d.attempts for d in counted.values()), default=0)
+    finished = [d.finished_at for d in counted.values() if d.finished_at]
     material_file.processed_at = max(finished) if finished else None
-    probe = derivatives.get(DerivativeKind.PROBE)
     found = dict(probe.metadata) if probe is not None and probe.status == DerivativeStatus.DONE else {}
     found_chapters = derivatives.get(DerivativeKind.CHAPTERS)
     if found_chapters is not None and found_chapters.status == DerivativeStatus.DONE:
@@ -708,6 +782,18 @@ def summarise(material_file_id):
     if status == ProcessingStatus.DONE:
         publish_waiting_materials(material_file)
     return status
+
+
+def is_preview_kind(kind, fmt):
+    """True for a kind that does not count in the status of a file of format `fmt` (`summarise`):
+    PREVIEW_KINDS, and the thumbnail of a DOCX/PPTX (drawn from its preview PDF)."""
+    return kind in PREVIEW_KINDS or (kind == DerivativeKind.THUMBNAIL and fmt in OFFICE_FORMATS)
+
+
+def preview_pdf_done(fmt, preview_pdf):
+    """True when a file of format `fmt` is a DOCX/PPTX whose PREVIEW_PDF Derivative `preview_pdf`
+    (or None) is done: its thumbnail and page previews are then expected."""
+    return fmt in OFFICE_FORMATS and preview_pdf is not None and preview_pdf.status == DerivativeStatus.DONE
 
 
 def publish_waiting_materials(material_file):
@@ -806,13 +892,19 @@ def reprocess(material_files, kind=None, failed_only=False):
 
 
 def _kinds_for(probe):
-    """The kinds after `probe` (a Derivative): those of its format, and OCR for a PDF whose finished
-    text has pages needing it."""
+    """The kinds after `probe` (a Derivative): those of its format, OCR for a PDF whose finished
+    text has pages needing it, the thumbnail and page previews of a DOCX/PPTX whose preview PDF is
+    done."""
     fmt = probe.metadata.get("format") if probe.status == DerivativeStatus.DONE else None
     kinds = list(kinds_for_format(fmt))
     text = current_derivative(probe.material_file, DerivativeKind.TEXT) if fmt == detect.PDF else None
     if ocr_expected(fmt, text):
         kinds.append(DerivativeKind.OCR)
+    made = None
+    if fmt in OFFICE_FORMATS:
+        made = current_derivative(probe.material_file, DerivativeKind.PREVIEW_PDF)
+    if preview_pdf_done(fmt, made):
+        kinds.extend(KINDS_AFTER_PREVIEW_PDF)
     return kinds
 
 

@@ -201,6 +201,12 @@ HOCLIEU_MAX_UPLOAD_BYTES = int(os.environ.get("HOCLIEU_MAX_UPLOAD_BYTES", 1024 *
 # Tools of the media pipeline.
 HOCLIEU_FFMPEG = os.environ.get("HOCLIEU_FFMPEG", "ffmpeg")
 HOCLIEU_FFPROBE = os.environ.get("HOCLIEU_FFPROBE", "ffprobe")
+# Document previews (media_pipeline.preview): LibreOffice's soffice turns DOCX and PPTX into a PDF;
+# the first HOCLIEU_PREVIEW_PAGES pages of every PDF (and of that preview PDF) become WebP images
+# HOCLIEU_PREVIEW_WIDTH pixels wide for the material's page.
+HOCLIEU_SOFFICE = os.environ.get("HOCLIEU_SOFFICE", "soffice")
+HOCLIEU_PREVIEW_PAGES = int(os.environ.get("HOCLIEU_PREVIEW_PAGES", 3))
+HOCLIEU_PREVIEW_WIDTH = int(os.environ.get("HOCLIEU_PREVIEW_WIDTH", 800))
 # Streaming rendition of audio: AAC, mono, 64 kb/s, loudness-normalised (EBU R128).
 HOCLIEU_STREAM_BITRATE = "64k"
 HOCLIEU_STREAM_LOUDNESS_LUFS = -16.0

@@ -24,3 +24,7 @@ ALLOWED_HOSTS = ["*"]
 # turn it on with the model `make install` assembles (WHISPER_TEST_MODEL_PATH, base's default).
 WHISPER_TEST_MODEL_PATH = HOCLIEU_WHISPER_MODEL_PATH  # noqa: F405
 HOCLIEU_WHISPER_MODEL_PATH = os.environ.get("HOCLIEU_TEST_WHISPER_MODEL_PATH", "")
+# The PDF preview of DOCX and PPTX is off in tests (LibreOffice would add seconds to every office
+# file); the preview tests turn it on with base's program (PREVIEW_TEST_SOFFICE).
+PREVIEW_TEST_SOFFICE = HOCLIEU_SOFFICE  # noqa: F405
+HOCLIEU_SOFFICE = os.environ.get("HOCLIEU_TEST_SOFFICE", "")

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from media_pipeline import chapters, pdf, speech, video
+from media_pipeline import chapters, pdf, preview, speech, video
 
 
 class DerivativeKind(models.TextChoices):
@@ -90,6 +90,10 @@ def kind_parameters(kind, material_file=None):
     if kind == DerivativeKind.POSTER:
         return {"long_side": video.MAX_LONG_SIDE, "short_side": video.MAX_SHORT_SIDE,
                 "position": video.POSTER_POSITION, "quality": video.POSTER_QUALITY}
+    if kind == DerivativeKind.PAGE_PREVIEWS:
+        return {"pages": settings.HOCLIEU_PREVIEW_PAGES, "width": settings.HOCLIEU_PREVIEW_WIDTH,
+                "format": preview.IMAGE_FORMAT, "quality": preview.DEFAULT_QUALITY,
+                "max_height_ratio": preview.MAX_HEIGHT_RATIO}
     if kind == DerivativeKind.CHAPTERS:
         return {"min_duration": chapters.MIN_DURATION_SECONDS, "noise_db": chapters.SILENCE_NOISE_DB,
                 "min_silence": chapters.SILENCE_SECONDS, "min_part": chapters.MIN_PART_SECONDS}
@@ -139,7 +143,10 @@ class Derivative(models.Model):
     "has_audio"}; video rendition (its output the H.264/AAC MP4) {"duration_seconds", "width",
     "height", "video_codec", "audio_codec", "bit_rate"}; poster (its output a JPEG) {"width",
     "height", "at_seconds"}; chapters {"chapters": [{"title", "start", "end"}], "source"
-    ("embedded", "silence" or "none")}.
+    ("embedded", "silence" or "none")}; preview PDF (its output the PDF LibreOffice made of a DOCX or
+    PPTX) {"page_count", "seconds"}; page previews (its output a ZIP of WebP images, members
+    "page-<n>.webp", media_pipeline.preview) {"page_count" (of the PDF), "pages": [{"number",
+    "width", "height"}], "source" ("original" or "preview_pdf")}.
     `progress` is 0-100; `attempts` counts claimed runs; `permanent` marks a failure that retrying
     cannot mend (the file's fault), as opposed to a passing one retried after `next_attempt_at`.
     """

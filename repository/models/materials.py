@@ -44,9 +44,10 @@ class MaterialFile(AbstractDocument):
     The original is never altered. What the media pipeline makes of it lives in its Derivatives
     (repository.models.derivatives), one per kind of work; this row keeps a summary for listings,
     the player and MARC: the aggregate processing status of the current derivatives, and the probe's
-    findings (kind, page count, duration, audio format, chapters). Extracted text, the thumbnail and
-    the audio rendition are read from the derivatives (`full_text`, `page_texts`, `thumbnail`,
-    `stream_rendition`, `transcript_vtt`), so they never load with a document listing.
+    findings (kind, page count, duration, audio format, chapters). Extracted text, the thumbnail,
+    the previews and the audio rendition are read from the derivatives (`full_text`, `page_texts`,
+    `thumbnail`, `preview_pdf`, `page_previews`, `stream_rendition`, `transcript_vtt`), so they never
+    load with a document listing.
     """
 
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True, editable=False, db_index=True)
@@ -146,6 +147,31 @@ class MaterialFile(AbstractDocument):
     def thumbnail(self):
         """The first-page thumbnail (a FieldFile, PNG) or None."""
         return self._derivative_output("thumbnail")
+
+    @property
+    def preview_pdf(self):
+        """The PDF LibreOffice made of a DOCX or PPTX for reading in the browser (a FieldFile) or None."""
+        return self._derivative_output("preview_pdf")
+
+    @property
+    def page_previews(self):
+        """The images of the first pages (a FieldFile: a ZIP of WebP images, read with
+        media_pipeline.preview.read_page_image) or None."""
+        return self._derivative_output("page_previews")
+
+    @property
+    def preview_pages(self):
+        """The first pages drawn as images, [{"number", "width", "height"}] (pixels), in page order;
+        [] when there are none (yet)."""
+        derivative = self.current_derivative("page_previews")
+        return derivative.metadata.get("pages", []) if derivative is not None and derivative.output else []
+
+    @property
+    def preview_page_count(self):
+        """The number of pages of the document the page previews were drawn from (the PDF, or the
+        preview PDF of a DOCX/PPTX), or None when there are no previews."""
+        derivative = self.current_derivative("page_previews")
+        return derivative.metadata.get("page_count") if derivative is not None else None
 
     @property
     def transcript_vtt(self):

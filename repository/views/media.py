@@ -1,5 +1,5 @@
 """Public views that send a material's media: the audiobook stream, the video lesson's rendition and
-poster, the captions and the thumbnail.
+poster, the captions, the thumbnail and the document previews (the PDF of a DOCX/PPTX, page images).
 
 All go through repository.access (drafts only for the library's staff; a refused reader gets the
 same 404 as for a material that does not exist, or a login redirect: `refuse_material`) and answer
@@ -8,10 +8,15 @@ served by Wagtail's document view (/documents/<id>/<filename>), guarded by the
 `before_serve_document` hook in repository.wagtail_hooks.documents.
 """
 
-from django.http import Http404
+import zipfile
+
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.cache import get_conditional_response
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
+
+from media_pipeline import preview
 
 from ..access import keep_out_of_shared_caches, material_is_public, refuse_material, user_can_view_material
 from ..models import MaterialPage
@@ -115,3 +120,45 @@ def material_captions(request, page_id):
     if not page.file or not page.file.transcript_vtt:
         raise Http404(_("Học liệu này chưa có phụ đề."))
     return _send(request, page, page.file.transcript_vtt, content_type="text/vtt; charset=utf-8")
+
+
+@require_safe
+def material_preview_pdf(request, page_id):
+    """GET/HEAD materials/<page_id>/preview.pdf: the PDF LibreOffice made of MaterialPage `page_id`'s
+    DOCX or PPTX (application/pdf, inline, with Range support for PDF readers). 404 when there is
+    none or the user may not see the material (login redirect for an anonymous reader of a published
+    one)."""
+    page, refusal = _visible_material(request, page_id)
+    if refusal:
+        return refusal
+    if not page.file or not page.file.preview_pdf:
+        raise Http404(_("Học liệu này chưa có bản xem trước PDF."))
+    return _send(request, page, page.file.preview_pdf, content_type="application/pdf")
+
+
+@require_safe
+def material_page_preview(request, page_id, number):
+    """GET/HEAD materials/<page_id>/preview/<number>.webp: the image (image/webp) of page `number`
+    (1-based) of MaterialPage `page_id`'s document, one of its first pages drawn by the media
+    pipeline, with a strong ETag (If-None-Match answers 304). 404 when there is no such image or the
+    user may not see the material (login redirect for an anonymous reader of a published one)."""
+    page, refusal = _visible_material(request, page_id)
+    if refusal:
+        return refusal
+    archive = page.file.page_previews if page.file else None
+    if archive is None:
+        raise Http404(_("Học liệu này chưa có ảnh xem trước."))
+    derivative = page.file.current_derivative("page_previews")
+    etag = f'"{derivative.input_sha256[:16]}-{derivative.params_version}-{derivative.pk}-{number}"'
+    conditional = get_conditional_response(request, etag=etag)
+    if conditional is None:
+        try:
+            with archive.open("rb") as fileobj:
+                data = preview.read_page_image(fileobj, number)
+        except (FileNotFoundError, zipfile.BadZipFile) as exc:
+            raise Http404(_("Không tìm thấy tệp.")) from exc
+        if data is None:
+            raise Http404(_("Không có ảnh xem trước của trang này."))
+        conditional = HttpResponse(data, content_type=preview.IMAGE_CONTENT_TYPE)
+    conditional["ETag"] = etag
+    return keep_out_of_shared_caches(conditional, material_is_public(page))

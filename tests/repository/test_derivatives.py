@@ -41,7 +41,7 @@ def kinds(material_file):
 
 def test_one_derivative_per_kind_and_running_twice_changes_nothing(store):
     material_file = store(PDF)
-    assert kinds(material_file) == ["probe", "text", "thumbnail"]
+    assert kinds(material_file) == ["page_previews", "probe", "text", "thumbnail"]
     before = list(material_file.derivatives.values_list("pk", "attempts", "output"))
     for kind in DerivativeKind.values:
         pipeline.process_derivative(material_file.pk, kind)
@@ -138,7 +138,7 @@ def test_a_rolled_back_deletion_keeps_the_bytes(store):
         Derivative.objects.filter(material_file=material_file).delete()
         raise RuntimeError("rolled back")
     assert thumbnail.storage.exists(thumbnail.name)
-    assert material_file.derivatives.count() == 3
+    assert material_file.derivatives.count() == 4
 
 
 def test_librarians_dashboard_counts_failed_and_waiting_files(store, client, school):

@@ -35,7 +35,8 @@ def pdf_material(make_material):
 def test_processing_steps_follow_the_probe(pdf_material, make_material):
     steps = processing_steps(pdf_material.file)
     kinds = [kind for kind, _d in steps]
-    assert kinds == [DerivativeKind.PROBE, DerivativeKind.TEXT, DerivativeKind.THUMBNAIL]
+    assert kinds == [DerivativeKind.PROBE, DerivativeKind.TEXT, DerivativeKind.THUMBNAIL,
+                     DerivativeKind.PAGE_PREVIEWS]
     assert all(d is not None and d.status == DerivativeStatus.DONE for _k, d in steps)
     audio = make_material("audio/spk1_snt1.wav", material_type="audiobook")
     assert [kind for kind, _d in processing_steps(audio.file)] == [
@@ -48,7 +49,7 @@ def test_edit_view_shows_each_kind_with_state_and_versions(client, school, pdf_m
     response = client.get(edit_url(pdf_material))
     assert response.status_code == 200
     rows = processing_rows(response)
-    assert list(rows) == ["probe", "text", "thumbnail"]
+    assert list(rows) == ["probe", "text", "thumbnail", "page_previews"]
     for kind, row in rows.items():
         assert row.get("data-status") == "done"
         assert "100%" in row.text_content()
@@ -133,7 +134,7 @@ def test_principal_sees_state_without_buttons(client, school, pdf_material):
     response = client.get(edit_url(pdf_material))
     assert response.status_code == 200
     rows = processing_rows(response)
-    assert list(rows) == ["probe", "text", "thumbnail"]
+    assert list(rows) == ["probe", "text", "thumbnail", "page_previews"]
     assert all(reprocess_button(row) is None for row in rows.values())
     client.force_login(school["reviewer"])
     assert client.get(edit_url(pdf_material)).status_code == 302

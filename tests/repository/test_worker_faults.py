@@ -76,7 +76,7 @@ def test_killed_worker_then_two_workers_leave_one_derivative_per_kind_and_no_orp
     kinds = {}
     for file_id, kind, _count in per_kind:
         kinds.setdefault(file_id, set()).add(kind)
-    assert sorted(map(sorted, kinds.values())).count(["probe", "text", "thumbnail"]) == 50
+    assert sorted(map(sorted, kinds.values())).count(["page_previews", "probe", "text", "thumbnail"]) == 50
     assert ["audio_rendition", "chapters", "probe"] in map(sorted, kinds.values())
     # The killed run was taken over once; no other work was done twice, by either worker.
     assert site.query(f"SELECT attempts, status FROM repository_derivative WHERE id={derivative_id}") == [
@@ -89,7 +89,7 @@ def test_killed_worker_then_two_workers_leave_one_derivative_per_kind_and_no_orp
     media = site.var / "media"
     stored = {str(path.relative_to(media)) for path in (media / "derivatives").rglob("*") if path.is_file()}
     assert stored == referenced
-    assert len(referenced) == 51  # 50 thumbnails and one rendition
+    assert len(referenced) == 101  # 50 thumbnails, 50 page-preview archives and one rendition
 
 
 
