@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('repository', '0013_catalogue_quality'),
+        ('repository', '0012_catalogue_quality'),
     ]
 
     operations = [
