@@ -316,11 +316,16 @@ def _plan_after_probe(material_file, probe):
 
 
 def _plan_after_preview_pdf(material_file):
-    """Queue the thumbnail and page previews of a DOCX/PPTX whose preview PDF is done."""
+    """Queue the thumbnail and page previews of a DOCX/PPTX whose preview PDF is done, and its
+    signature when a material using it was approved before the preview was made
+    (repository.signatures.request_signature_after_preview)."""
+    from .signatures import request_signature_after_preview
+
     for kind in KINDS_AFTER_PREVIEW_PDF:
         derivative = ensure_derivative(material_file, kind)
         if derivative.status == DerivativeStatus.PENDING:
             enqueue_derivative(material_file.pk, kind)
+    request_signature_after_preview(material_file)
 
 
 def _plan_after_text(material_file, text):

@@ -3,17 +3,23 @@
 The flow (DESIGN.md "on final approval the PDF is signed"):
 
 1. When a material's review workflow is approved (Wagtail's `workflow_approved` signal, after the
-   page was published), a lesson plan or slides material whose file is a PDF gets a SIGNED_PDF
-   Derivative (`request_signature`), queued once the transaction commits, when a signer is
-   configured: the approving user's own when they are a principal of the material's library and one
-   is configured for them, otherwise the library's (`signer_for`).
+   page was published), a lesson plan or slides material whose file is a PDF, or a DOCX/PPTX whose
+   PDF preview (LibreOffice, the PREVIEW_PDF kind) is made, gets a SIGNED_PDF Derivative
+   (`request_signature`), queued once the transaction commits, when a signer is configured: the
+   approving user's own when they are a principal of the material's library and one is configured
+   for them, otherwise the library's (`signer_for`). A DOCX/PPTX whose preview is made after its
+   approval is signed then (`request_signature_after_preview`, called by the pipeline), by the user
+   of its latest approval.
 2. The media pipeline runs it like any other kind (repository.pipeline: claim, lease, retries);
-   `make_signed_pdf` signs a local copy of the original with media_pipeline.signing (PAdES B-B,
-   B-T with HOCLIEU_SIGNING_TSA_URL) and stores the signed copy as the derivative's output, with the
-   signature's facts in its `metadata`. The original MaterialFile is never written: it stays the
+   `make_signed_pdf` signs a local copy of the original PDF, or of the DOCX/PPTX's preview PDF, with
+   media_pipeline.signing (PAdES B-B, B-T with HOCLIEU_SIGNING_TSA_URL) and stores the signed copy as
+   the derivative's output, with the signature's facts and what was signed (`source`: "original" or
+   "preview_pdf") in its `metadata`. The original MaterialFile is never written: it stays the
    approved file version.
-3. Readers who download the material's file get the signed copy (`signed_copy`, used by the
-   document view); `/materials/<id>/signature/` and `manage.py verify_signature FILE` verify it.
+3. Readers who download a PDF material's file get the signed copy (`signed_copy`, used by the
+   document view); the preview PDF of a DOCX/PPTX is served signed (`signed_preview`) while the
+   DOCX/PPTX itself is served as uploaded; `/materials/<id>/signature/` and `manage.py
+   verify_signature FILE` verify either.
 
 Signers come from settings (see `signer_from_spec` for the shape of one):
 HOCLIEU_SIGNING_USER_SIGNERS {username: spec}, HOCLIEU_SIGNING_LIBRARY_SIGNERS {library code: spec},
@@ -32,6 +38,7 @@ from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.db import transaction
 from django.utils.translation import gettext as _
+from wagtail.models import WorkflowState
 
 from media_pipeline import detect, signing
 from media_pipeline.files import local_path
@@ -51,6 +58,11 @@ SIGNED_BY_PRINCIPAL, SIGNED_BY_LIBRARY = "principal", "library"
 class NoSigner(signing.SigningError):
     code = "no_signer"
     message = _("Chưa cấu hình chứng thư số để ký cho thư viện này.")
+
+
+class NothingToSign(signing.SigningError):
+    code = "nothing_to_sign"
+    message = _("Tệp không phải PDF và chưa có bản xem trước PDF để ký.")
 
 
 def person_name(user):
@@ -126,24 +138,49 @@ def trust_roots():
 # --- requesting and making the signed copy ------------------------------------------------------
 
 
-def _is_pdf(material_file):
+#: What a SIGNED_PDF Derivative signs (its metadata "source").
+SOURCE_ORIGINAL, SOURCE_PREVIEW_PDF = "original", "preview_pdf"
+OFFICE_FORMATS = frozenset({detect.DOCX, detect.PPTX})
+
+
+def _format(material_file):
     probe = current_derivative(material_file, DerivativeKind.PROBE)
     if probe is not None:
-        return probe.metadata.get("format") == detect.PDF
+        return probe.metadata.get("format")
     try:
         with material_file.file.open("rb") as handle:
-            return detect.detect(handle, material_file.file.name) == detect.PDF
-    except Exception:  # not readable or not a known format: not a PDF to sign
-        return False
+            return detect.detect(handle, material_file.file.name)
+    except Exception:  # not readable or not a known format: nothing to sign
+        return None
+
+
+def _finished_preview_pdf(material_file):
+    """The finished PREVIEW_PDF Derivative (with its output) of `material_file`'s bytes, or None."""
+    preview = current_derivative(material_file, DerivativeKind.PREVIEW_PDF)
+    if preview is None or preview.status != DerivativeStatus.DONE or not preview.output:
+        return None
+    return preview
+
+
+def signing_source(material_file):
+    """What is signed for `material_file`: SOURCE_ORIGINAL for a PDF, SOURCE_PREVIEW_PDF for a
+    DOCX/PPTX whose preview PDF is made, else None (nothing to sign, or not yet)."""
+    fmt = _format(material_file)
+    if fmt == detect.PDF:
+        return SOURCE_ORIGINAL
+    if fmt in OFFICE_FORMATS and _finished_preview_pdf(material_file) is not None:
+        return SOURCE_PREVIEW_PDF
+    return None
 
 
 def request_signature(page, approver=None):
     """Queue the signed copy of MaterialPage `page`'s file, approved by `approver` (a user or None).
 
-    Only for a lesson plan or slides (SIGNED_TYPES) whose file is a PDF, and only when a signer is
-    configured for it (signer_for). Returns the SIGNED_PDF Derivative (pending), or None when the
-    material is not signed. A signed copy made before (a second approval of the same bytes) is made
-    again, for the new approver. The task is queued when the transaction commits.
+    Only for a lesson plan or slides (SIGNED_TYPES) whose file is a PDF, or a DOCX/PPTX with its
+    preview PDF made (`signing_source`), and only when a signer is configured for it (signer_for).
+    Returns the SIGNED_PDF Derivative (pending), or None when the material is not signed. A signed
+    copy made before (a second approval of the same bytes) is made again, for the new approver. The
+    task is queued when the transaction commits.
     """
     from .pipeline import enqueue_derivative, ensure_derivative
 
@@ -153,7 +190,7 @@ def request_signature(page, approver=None):
     if page.library_id is None or signer_for(page.library, approver)[0] is None:
         logger.info("material %s: no signer configured for library %s", page.pk, page.library_id)
         return None
-    if not _is_pdf(material_file):
+    if signing_source(material_file) is None:
         return None
     derivative = ensure_derivative(material_file, DerivativeKind.SIGNED_PDF)
     if derivative.status == DerivativeStatus.RUNNING:
@@ -172,13 +209,26 @@ def request_signature(page, approver=None):
 
 def make_signed_pdf(material_file, derivative, path, workdir):
     """The SIGNED_PDF work of repository.pipeline on `path`, a local copy of `material_file`'s
-    original: (metadata, (file name, File)).
+    original (a PDF, signed as it is; for a DOCX/PPTX its preview PDF is signed instead):
+    (metadata, (file name, File)).
 
     metadata: {"request": {"page_id", "approver_id"}, "signed_by": "principal" or "library",
-    "signer": {...} (media_pipeline.signing.SignedPdf.as_metadata: signer_name, subject, issuer,
-    serial, sha256_fingerprint, signed_at, level, sha256 and size of the signed copy)}.
-    Raises NoSigner when no signer is configured any more, or a media_pipeline.signing.SigningError.
+    "source": SOURCE_ORIGINAL or SOURCE_PREVIEW_PDF, "signer": {...}
+    (media_pipeline.signing.SignedPdf.as_metadata: signer_name, subject, issuer, serial,
+    sha256_fingerprint, signed_at, level, sha256 and size of the signed copy)}.
+    Raises NoSigner when no signer is configured any more, NothingToSign when the file is neither a
+    PDF nor a DOCX/PPTX with its preview PDF, or a media_pipeline.signing.SigningError.
     """
+    source = signing_source(material_file)
+    if source is None:
+        raise NothingToSign()
+    if source == SOURCE_PREVIEW_PDF:
+        with local_path(_finished_preview_pdf(material_file).output) as preview_path:
+            return _sign(material_file, derivative, preview_path, workdir, source)
+    return _sign(material_file, derivative, path, workdir, source)
+
+
+def _sign(material_file, derivative, path, workdir, source):
     request = dict(derivative.metadata.get("request") or {})
     page = MaterialPage.objects.filter(pk=request.get("page_id")).select_related("library").first()
     if page is None:
@@ -197,7 +247,10 @@ def make_signed_pdf(material_file, derivative, path, workdir):
         location=location, signer_name=name, tsa_url=getattr(settings, "HOCLIEU_SIGNING_TSA_URL", "") or None,
     )
     stem = os.path.splitext(os.path.basename(material_file.file.name))[0]
-    metadata = {"request": request, "signed_by": signed_by, "signer": signed.as_metadata()}
+    if source == SOURCE_PREVIEW_PDF:
+        stem += "-preview"
+    metadata = {"request": request, "signed_by": signed_by, "source": source,
+                "signer": signed.as_metadata()}
     return metadata, (f"{stem}-signed.pdf", File(open(output, "rb"), name=f"{stem}-signed.pdf"))
 
 
@@ -215,6 +268,27 @@ def request_missing_signatures():
             continue
         entry = approval_entries(material_file=page.file, page=page).first()
         if request_signature(page, entry.user if entry is not None else None) is not None:
+            queued += 1
+    return queued
+
+
+def request_signature_after_preview(material_file):
+    """Called by the pipeline when `material_file`'s preview PDF is made: request the signature
+    (request_signature) of each published lesson plan or slides material using it whose review
+    workflow was approved (a material published without review, such as a batch import, is not
+    signed) and that has no signed copy yet, for the user of its latest approval of these bytes
+    (repository.versions). Returns the number of signatures queued."""
+    from .versions import approval_entries
+
+    if signed_derivative(material_file) is not None:
+        return 0
+    queued = 0
+    pages = material_file.materials.live().filter(material_type__in=SIGNED_TYPES)
+    for page in pages.select_related("file", "library"):
+        if not page.workflow_states.filter(status=WorkflowState.STATUS_APPROVED).exists():
+            continue
+        entry = approval_entries(material_file=material_file, page=page).first()
+        if entry is not None and request_signature(page, entry.user) is not None:
             queued += 1
     return queued
 
@@ -249,9 +323,21 @@ def signed_derivative(material_file):
 
 
 def signed_copy(material_file):
-    """The signed copy (a FieldFile, PDF) readers get instead of `material_file`'s original, or None."""
+    """The signed copy (a FieldFile, PDF) readers get instead of `material_file`'s original (a PDF),
+    or None."""
     derivative = signed_derivative(material_file)
-    return derivative.output if derivative is not None else None
+    if derivative is None or derivative.metadata.get("source", SOURCE_ORIGINAL) != SOURCE_ORIGINAL:
+        return None
+    return derivative.output
+
+
+def signed_preview(material_file):
+    """The signed copy (a FieldFile, PDF) of a DOCX/PPTX `material_file`'s preview PDF, served
+    instead of the unsigned preview, or None."""
+    derivative = signed_derivative(material_file)
+    if derivative is None or derivative.metadata.get("source") != SOURCE_PREVIEW_PDF:
+        return None
+    return derivative.output
 
 
 def verify_fieldfile(fieldfile):

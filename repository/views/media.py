@@ -20,6 +20,7 @@ from media_pipeline import preview
 
 from ..access import keep_out_of_shared_caches, material_is_public, refuse_material, user_can_view_material
 from ..models import MaterialPage
+from ..signatures import signed_preview
 from ..streaming import guess_content_type, ranged_file_response
 
 
@@ -125,15 +126,16 @@ def material_captions(request, page_id):
 @require_safe
 def material_preview_pdf(request, page_id):
     """GET/HEAD materials/<page_id>/preview.pdf: the PDF LibreOffice made of MaterialPage `page_id`'s
-    DOCX or PPTX (application/pdf, inline, with Range support for PDF readers). 404 when there is
-    none or the user may not see the material (login redirect for an anonymous reader of a published
-    one)."""
+    DOCX or PPTX (application/pdf, inline, with Range support for PDF readers), its signed copy once
+    an approval has signed it (repository.signatures.signed_preview). 404 when there is none or the
+    user may not see the material (login redirect for an anonymous reader of a published one)."""
     page, refusal = _visible_material(request, page_id)
     if refusal:
         return refusal
     if not page.file or not page.file.preview_pdf:
         raise Http404(_("Học liệu này chưa có bản xem trước PDF."))
-    return _send(request, page, page.file.preview_pdf, content_type="application/pdf")
+    source = signed_preview(page.file) or page.file.preview_pdf
+    return _send(request, page, source, content_type="application/pdf")
 
 
 @require_safe

@@ -232,3 +232,58 @@ def test_a_signing_failure_is_recorded_without_failing_the_file(settings, signin
     # Readers get the approved original until a signed copy exists.
     assert body(client.get(page.file.url)) == fixture_path(PDF).read_bytes()
     assert client.get(reverse("material_signature", kwargs={"page_id": page.pk})).status_code == 404
+
+
+DOCX = "office/tbl-having-tables.docx"
+
+
+def preview_url(page):
+    return reverse("material_preview_pdf", kwargs={"page_id": page.pk})
+
+
+def test_an_approved_docx_has_its_pdf_preview_signed_and_served_signed(
+    settings, signing_on, approve, school, client, fixture_path, tmp_path
+):
+    """Issue 9, item 4: the PDF preview of a DOCX lesson plan is signed on approval; readers get the
+    signed preview, and the DOCX itself as uploaded."""
+    settings.HOCLIEU_SOFFICE = settings.PREVIEW_TEST_SOFFICE
+    page = approve(DOCX, school["reviewer"], access_level="public")
+    derivative = signed_derivative(page)
+    assert derivative is not None and derivative.status == DerivativeStatus.DONE, derivative
+    assert derivative.metadata["source"] == "preview_pdf"
+    assert derivative.metadata["signer"]["signer_name"] == LIBRARY_CN
+
+    with page.file.preview_pdf.open("rb") as handle:
+        unsigned_preview = handle.read()
+    served = body(client.get(preview_url(page)))
+    assert served != unsigned_preview and served.startswith(unsigned_preview)
+    signed = tmp_path / "preview-signed.pdf"
+    signed.write_bytes(served)
+    report = signing.verify_pdf(signed, signing.load_certificates([signing_on / "ca.pem"]))
+    assert report.ok and report.certificate.signer_name == LIBRARY_CN
+    tool = shutil.which("pdfsig")
+    assert tool, "pdfsig (Debian poppler-utils) is not installed: run make install"
+    out = subprocess.run([tool, str(signed)], capture_output=True, text=True, timeout=60).stdout
+    assert "Signature is Valid" in out and "Total document signed" in out
+
+    # The DOCX is downloaded as uploaded; the verification page verifies the signed preview.
+    assert body(client.get(page.file.url)) == fixture_path(DOCX).read_bytes()
+    assert client.get(reverse("material_signature", kwargs={"page_id": page.pk})).status_code == 200
+
+
+def test_a_docx_approved_before_its_preview_is_made_is_signed_once_it_is(
+    settings, signing_on, approve, make_material, school, django_capture_on_commit_callbacks
+):
+    page = approve(DOCX, school["reviewer"], access_level="public")  # LibreOffice off: no preview
+    assert signed_derivative(page) is None
+    # A material published without review (a librarian's import) is not signed by the preview.
+    imported = make_material("office/test.docx", title="Nhập lô", owner=school["librarian"])
+    settings.HOCLIEU_SOFFICE = settings.PREVIEW_TEST_SOFFICE
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("reprocess_media", "--kind", "preview_pdf", verbosity=0)
+    derivative = signed_derivative(page)
+    assert derivative is not None and derivative.status == DerivativeStatus.DONE, derivative
+    assert derivative.metadata["source"] == "preview_pdf"
+    assert derivative.metadata["request"]["approver_id"] == school["reviewer"].pk
+    assert imported.file.current_derivative(DerivativeKind.PREVIEW_PDF).status == DerivativeStatus.DONE
+    assert signed_derivative(imported) is None
