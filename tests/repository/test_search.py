@@ -279,7 +279,8 @@ def test_index_task_that_finds_the_lock_taken_is_queued_again(school, material, 
     # Retries spent: logged, not queued again.
     held = backend.index.refresh().writer()
     try:
-        tasks.remove_documents_task.call([f"repository.materialpage.{first.pk}"], attempt=tasks.RETRY_ATTEMPTS)
+        identifier = f"repository.materialpage.{first.pk}"
+        tasks.remove_documents_task.call([identifier], attempt=tasks.RETRY_ATTEMPTS)
     finally:
         held.cancel()
     assert len(default_task_backend.results) == 1
