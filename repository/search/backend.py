@@ -142,7 +142,8 @@ class VietnameseWhooshSearchBackend(WhooshSearchBackend):
         - the searcher is kept between queries (`_searcher_and_filters`);
         - facets of single-valued fields (all of Hoclieu's) are counted from the field's column
           (Whoosh's FieldFacet without overlap) instead of a list of every document's values built
-          again at each search; documents without a value are not counted, as before.
+          again at each search; documents without a value are counted under None, as haystack
+          counts them.
         Date facets and highlighting are left to haystack's implementation.
         """
         if date_facets or highlight or spelling_query:
@@ -215,9 +216,9 @@ class VietnameseWhooshSearchBackend(WhooshSearchBackend):
             return {"results": [], "hits": 0, "spelling_suggestion": None}
         results = self._process_results(raw_page, query_string=query_string, result_class=result_class,
                                         facet_types=facet_types)
-        for name, counts in results.get("facets", {}).get("fields", {}).items():
-            # A column answers "" for a document without a value; haystack left those out.
-            results["facets"]["fields"][name] = [(value, n) for value, n in counts if value not in ("", None)]
+        fields = results.get("facets", {}).get("fields", {})
+        for name, counts in fields.items():
+            fields[name] = _without_value_as_none(counts)
         return results
 
     def writer(self):
@@ -310,6 +311,18 @@ class VietnameseWhooshSearchBackend(WhooshSearchBackend):
         """Delete the document of `obj_or_string` (a model instance or "app.model.pk")."""
         with self.writer() as writer:
             writer.delete_by_term(ID, get_identifier(obj_or_string))
+
+
+def _without_value_as_none(counts):
+    """Facet `counts` [(value, count)] sorted by count then value, with the documents without a
+    value (a column answers "") counted under None, placed as haystack places it: before the first
+    value counted fewer times, else last."""
+    missing = sum(count for value, count in counts if value in ("", None))
+    counted = [(value, count) for value, count in counts if value not in ("", None)]
+    if missing:
+        position = next((i for i, (_value, count) in enumerate(counted) if count < missing), len(counted))
+        counted.insert(position, (None, missing))
+    return counted
 
 
 class VietnameseWhooshEngine(WhooshEngine):
