@@ -17,6 +17,8 @@ What changes from haystack's WhooshSearchBackend:
   the document field is neither stored nor sortable (it holds whole extracted texts);
 - facet fields (haystack's `Facet*Field` of strings, e.g. `subject_exact`, `access_level`) are Whoosh
   `ID` fields: one verbatim, sortable term, so filters match exactly and facets count whole values;
+- searches keep their searcher while the index is unchanged, match filter queries without
+  scoring, and count facets from columns (see `VietnameseWhooshSearchBackend.search`);
 - writes wait for Whoosh's single write lock. The web process (publishing) and the task worker (a
   file's processing finishing) both write to the same index; haystack's remove() would log a
   LockError and drop the removal. Here a writer retries the lock every `LOCK_DELAY` seconds for up
@@ -144,24 +146,9 @@ class VietnameseWhooshSearchBackend(WhooshSearchBackend):
           (Whoosh's FieldFacet without overlap) instead of a list of every document's values built
           again at each search; documents without a value are counted under None, as haystack
           counts them.
-        Date facets and highlighting are left to haystack's implementation.
+        Date facets, highlighting and spelling go to haystack's implementation, with the joined
+        filter query.
         """
-        if date_facets or highlight or spelling_query:
-            return super().search(
-                query_string, sort_by=sort_by, start_offset=start_offset, end_offset=end_offset,
-                fields=fields, highlight=highlight, facets=facets, date_facets=date_facets,
-                query_facets=query_facets, narrow_queries=narrow_queries, spelling_query=spelling_query,
-                models=models, limit_to_registered_models=limit_to_registered_models,
-                result_class=result_class, **kwargs,
-            )
-        if not self.setup_complete:
-            self.setup()
-        query_string = force_str(query_string)
-        if not query_string or (len(query_string) <= 1 and query_string != "*"):
-            return {"results": [], "hits": 0}
-        if query_facets is not None:
-            logger.warning("Whoosh does not handle query faceting.")
-
         if limit_to_registered_models is None:
             limit_to_registered_models = getattr(settings, "HAYSTACK_LIMIT_TO_REGISTERED_MODELS", True)
         if models:
@@ -174,13 +161,30 @@ class VietnameseWhooshSearchBackend(WhooshSearchBackend):
         if model_cts:
             clauses.append(" OR ".join(f"{DJANGO_CT}:{ct}" for ct in model_cts))
 
+        joined = " AND ".join(f"({clause})" for clause in clauses)
+        if date_facets or highlight or spelling_query:
+            return super().search(
+                query_string, sort_by=sort_by, start_offset=start_offset, end_offset=end_offset,
+                fields=fields, highlight=highlight, facets=facets, date_facets=date_facets,
+                query_facets=query_facets, narrow_queries={joined} if joined else None,
+                spelling_query=spelling_query, models=None, limit_to_registered_models=False,
+                result_class=result_class, **kwargs,
+            )
+        if not self.setup_complete:
+            self.setup()
+        query_string = force_str(query_string)
+        if not query_string or (len(query_string) <= 1 and query_string != "*"):
+            return {"results": [], "hits": 0}
+        if query_facets is not None:
+            logger.warning("Whoosh does not handle query faceting.")
+
         self.index = self.index.refresh()
         if not self.index.doc_count():
             return {"results": [], "hits": 0, "spelling_suggestion": None}
         searcher, filters = self._searcher_and_filters()
         search_kwargs = {}
-        if clauses:
-            docs = self._filter_docs(searcher, filters, " AND ".join(f"({clause})" for clause in clauses))
+        if joined:
+            docs = self._filter_docs(searcher, filters, joined)
             if not docs:
                 return {"results": [], "hits": 0}
             search_kwargs["filter"] = docs
