@@ -179,6 +179,9 @@ HAYSTACK_CONNECTIONS = {
     }
 }
 HAYSTACK_SIGNAL_PROCESSOR = "repository.search.signals.MaterialSignalProcessor"
+# Seconds the "Có phải bạn muốn tìm" vocabulary, read from the index, is used after the index has
+# changed (reading it takes seconds at 100k materials; repository.search.suggest).
+HOCLIEU_SEARCH_VOCABULARY_MAX_AGE = 300
 
 # --- Hoclieu ------------------------------------------------------------------------------------
 # MARC 21 003 (control number identifier): the organisation code of this installation.

@@ -28,3 +28,5 @@ HOCLIEU_WHISPER_MODEL_PATH = os.environ.get("HOCLIEU_TEST_WHISPER_MODEL_PATH", "
 # file); the preview tests turn it on with base's program (PREVIEW_TEST_SOFFICE).
 PREVIEW_TEST_SOFFICE = HOCLIEU_SOFFICE  # noqa: F405
 HOCLIEU_SOFFICE = os.environ.get("HOCLIEU_TEST_SOFFICE", "")
+# Suggestions read what a test has just indexed (the time bound has a test of its own).
+HOCLIEU_SEARCH_VOCABULARY_MAX_AGE = 0

@@ -8,6 +8,7 @@ can lag behind the database, e.g. right after a library leaves its network).
 
 from dataclasses import dataclass
 
+from django.core.paginator import Paginator
 from haystack.query import SearchQuerySet
 
 from ..access import user_library_ids, user_network_ids
@@ -129,3 +130,19 @@ def search_materials(user, query="", filters=None, sort=SORT_RELEVANCE):
     for facet in FACETS.values():
         sqs = sqs.facet(facet.field)
     return sqs
+
+
+def results_page(sqs, number, per_page):
+    """Page `number` (1-based; str or int as in a URL, invalid ones as Django's Paginator.get_page
+    treats them) of the SearchQuerySet `sqs`, `per_page` hits a page: a django.core.paginator.Page.
+
+    The page's hits, the hit count and the facet counts come from one search of the index: the
+    page's slice is read first, so the Paginator's count (which haystack would otherwise get from a
+    search of its own) and `sqs.facet_counts()` are answered from it. Only a page number past the
+    end costs a second search (for the last page)."""
+    try:
+        wanted = max(1, int(number))
+    except (TypeError, ValueError):
+        wanted = 1
+    sqs[(wanted - 1) * per_page:wanted * per_page]
+    return Paginator(sqs, per_page).get_page(number)

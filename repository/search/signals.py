@@ -14,8 +14,9 @@
 Saving a draft changes nothing, so nothing is indexed until publication. Index writes are queued
 as tasks (repository.search.tasks) when the database transaction commits (`transaction.on_commit`),
 so a rolled-back publish never reaches the index, no web request writes the index (the task worker
-does), and the page read back is the committed one. A write that fails (e.g. the write lock stayed
-taken, see backend.IndexLockedError) is logged on "hoclieu.search" with the page id;
+does), and the page read back is the committed one. A write that finds the write lock taken (see
+backend.IndexLockedError) is queued again with a growing delay (repository.search.tasks); one that
+fails otherwise, or runs out of retries, is logged on "hoclieu.search" with the page id;
 `manage.py update_index --remove` repairs the index, and search results are checked against
 repository.access.visible_materials anyway.
 """

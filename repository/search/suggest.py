@@ -10,12 +10,15 @@ its words is in one document the reader may see, so it never tells a reader a wo
 they may not open.
 
 The vocabulary comes from the backend (`field_vocabulary`, implemented by
-repository.search.backend for Whoosh); the counts come from ordinary searches limited to what the
+repository.search.backend for Whoosh), read again at most every HOCLIEU_SEARCH_VOCABULARY_MAX_AGE
+seconds; the counts come from ordinary searches limited to what the
 reader may see (repository.search.query.access_filter_query).
 """
 
 import math
+import time
 
+from django.conf import settings
 from haystack import connections
 from haystack.query import SearchQuerySet
 
@@ -29,25 +32,33 @@ SUGGEST_BELOW = 3
 CANDIDATES = 3
 # The field whose vocabulary is read (every word of a material's text is in it or in the title).
 VOCABULARY_FIELDS = ("title_terms", "body_terms")
+# Seconds a vocabulary read from the index is used although the index has changed since.
+VOCABULARY_MAX_AGE = 300
 
 _cache = {}
 
 
 def vocabulary():
     """{folded syllable: [(exact form or folded form, document frequency), ...] most frequent first}
-    of the index, cached until the index changes (the backend's `vocabulary_version`)."""
+    of the index.
+
+    Read from the index again when the index has changed (the backend's `vocabulary_version`) and
+    the copy in hand is older than settings.HOCLIEU_SEARCH_VOCABULARY_MAX_AGE seconds (default
+    VOCABULARY_MAX_AGE): reading it takes seconds at 100k materials, and every publication
+    changes the index, so a busy site reads it at most once in that time. A word published since
+    may be missing from suggestions until then; search results are not affected."""
     backend = connections["default"].get_backend()
     version = backend.vocabulary_version()
-    if _cache.get("version") != version:
+    max_age = getattr(settings, "HOCLIEU_SEARCH_VOCABULARY_MAX_AGE", VOCABULARY_MAX_AGE)
+    fresh = time.monotonic() - _cache.get("read_at", -math.inf) < max_age
+    if _cache.get("version") != version and not (fresh and "forms" in _cache):
         forms = {}
         for fieldname in VOCABULARY_FIELDS:
-            for term, frequency in backend.field_vocabulary(fieldname):
-                if "_" in term:  # a bigram
-                    continue
+            for term, frequency in backend.field_vocabulary(fieldname, skip="_"):  # not bigrams
                 folded = fold_syllable(term)
                 counts = forms.setdefault(folded, {})
                 counts[term] = counts.get(term, 0) + frequency
-        _cache.update(version=version, forms={
+        _cache.update(version=version, read_at=time.monotonic(), forms={
             folded: sorted(counts.items(), key=lambda item: (-item[1], item[0]))
             for folded, counts in forms.items()
         })

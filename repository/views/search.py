@@ -2,12 +2,11 @@
 
 from urllib.parse import urlencode
 
-from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from ..access import visible_catalogue_records, visible_materials
 from ..search.forms import SearchForm
-from ..search.query import FACETS, search_materials
+from ..search.query import FACETS, results_page, search_materials
 from ..search.suggest import SUGGEST_BELOW, suggest
 from ..search.text import highlight_snippet, snippet_with_page
 from ..search.vietnamese import has_diacritics
@@ -30,7 +29,7 @@ def search(request):
     query, filters, sort = form.search_arguments()
     sqs = search_materials(request.user, query, filters, sort)
 
-    page_obj = Paginator(sqs, RESULTS_PER_PAGE).get_page(request.GET.get("page"))
+    page_obj = results_page(sqs, request.GET.get("page"), RESULTS_PER_PAGE)
     hits = [(hit.model_name, int(hit.pk)) for hit in page_obj.object_list]
     hit_pks = [pk for model_name, pk in hits if model_name == "materialpage"]
     pages = visible_materials(request.user).filter(pk__in=hit_pks).select_related("library", "file")

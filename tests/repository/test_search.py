@@ -249,6 +249,69 @@ def test_writer_waits_for_lock_and_reports_a_stuck_one(school, material):
     assert found(AnonymousUser(), "khoa ghi") == set()
 
 
+def test_index_task_that_finds_the_lock_taken_is_queued_again(school, material, settings, monkeypatch):
+    """A rebuild holds the write lock throughout: an index task that waits out LOCK_TIMEOUT queues
+    itself again, later, for the pages not yet handled, and that retry indexes them."""
+    from django_tasks import default_task_backend
+
+    from repository.search import tasks
+
+    first = material(title="Khoá ghi một", publish=False)
+    second = material(title="Khoá ghi hai", publish=False)
+    for page in (first, second):
+        page.save_revision().publish()  # hooks not run: nothing indexed yet
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    backend = connections["default"].get_backend()
+    monkeypatch.setattr(backend, "lock_timeout", 0.1)
+    held = backend.index.refresh().writer()  # the rebuild's writer
+    try:
+        assert tasks.reindex_materials_task.call([first.pk, second.pk], attempt=2) == 0
+    finally:
+        held.cancel()
+    (retry,) = default_task_backend.results
+    assert retry.task.name == "reindex_materials_task"
+    assert retry.args == [[first.pk, second.pk]] and retry.kwargs == {"attempt": 3}
+    delay = (retry.task.run_after - retry.enqueued_at).total_seconds()
+    assert abs(delay - min(tasks.RETRY_DELAY * 4, tasks.RETRY_MAX_DELAY)) < 5
+    assert found(AnonymousUser(), "khoa ghi") == set()
+    assert retry.task.call(*retry.args, **retry.kwargs) == 2  # what the worker does, later
+    assert found(AnonymousUser(), "khoa ghi") == {first.pk, second.pk}
+    # Retries spent: logged, not queued again.
+    held = backend.index.refresh().writer()
+    try:
+        identifier = f"repository.materialpage.{first.pk}"
+        tasks.remove_documents_task.call([identifier], attempt=tasks.RETRY_ATTEMPTS)
+    finally:
+        held.cancel()
+    assert len(default_task_backend.results) == 1
+    assert found(AnonymousUser(), "khoa ghi") == {first.pk, second.pk}
+
+
+def test_search_page_searches_the_index_once(school, material, client, monkeypatch):
+    """The page's hits, the hit count and the facet counts come from one search of the index."""
+    for number in range(3):
+        material(title=f"Phân số bài {number}")
+    backend = connections["default"].get_backend()
+    calls = []
+    original = type(backend).search
+    monkeypatch.setattr(type(backend), "search",
+                        lambda self, *args, **kwargs: calls.append(args) or original(self, *args, **kwargs))
+    response = page_of(client, q="phân số")
+    assert response.context["total"] == 3 and len(calls) == 1
+    assert sum(facet_counts(response, "type").values()) == 3
+
+
+def test_kept_searcher_follows_a_cleared_index(school, material):
+    """The searcher kept between queries is opened again when the index changes, also when it was
+    cleared and filled again (generation numbers start again)."""
+    page = material(title="Tài liệu cũ")
+    assert found(AnonymousUser(), "tai lieu") == {page.pk}
+    connections["default"].get_backend().clear()
+    assert found(AnonymousUser(), "tai lieu") == set()
+    other = material(title="Tài liệu mới")
+    assert found(AnonymousUser(), "tai lieu") == {other.pk}
+
+
 # --- facets --------------------------------------------------------------------------------
 
 

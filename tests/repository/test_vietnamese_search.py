@@ -213,6 +213,28 @@ def test_suggestion_shows_on_the_search_page(corpus, client):
     assert 'data-suggestion>sách nói</a>' in response.content.decode()
 
 
+def test_suggestion_vocabulary_is_read_again_at_most_every_max_age(corpus, make_material, settings,
+                                                                   monkeypatch):
+    """After an index write the vocabulary is read from the index again only once the copy in hand
+    is HOCLIEU_SEARCH_VOCABULARY_MAX_AGE seconds old; the search itself sees the write at once."""
+    from repository.search import suggest as suggestions
+
+    clock = [1000.0]
+    monkeypatch.setattr(suggestions.time, "monotonic", lambda: clock[0])
+    settings.HOCLIEU_SEARCH_VOCABULARY_MAX_AGE = 300
+    suggestions._cache.clear()
+    assert "quang" not in suggestions.vocabulary()
+    page = make_material("office/test.docx", title="Quang hợp ở thực vật")
+    rebuild_search_index()
+    assert ranked("quang hop")[0] == page.pk
+    clock[0] += 299
+    assert "quang" not in suggestions.vocabulary()  # the copy in hand, read 299 s ago
+    clock[0] += 2
+    assert suggestions.vocabulary()["quang"] == [("quang", 1)]
+    assert ("hợp", 1) in suggestions.vocabulary()["hop"]
+    assert not any("_" in folded for folded in suggestions.vocabulary())  # no bigrams
+
+
 def test_suggestion_never_tells_a_word_of_a_material_the_reader_may_not_see(school, make_material):
     from repository.choices import AccessLevel
     from repository.search.suggest import suggest
