@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-APT_PACKAGES := ffmpeg poppler-utils espeak-ng chromium tesseract-ocr tesseract-ocr-vie sox yaz libmarc-lint-perl libxml2-utils ocrmypdf softhsm2 fonts-dejavu-core
+APT_PACKAGES := ffmpeg poppler-utils espeak-ng chromium tesseract-ocr tesseract-ocr-vie sox yaz libmarc-lint-perl libxml2-utils ocrmypdf softhsm2 fonts-dejavu-core \
+                libreoffice-writer-nogui libreoffice-impress-nogui
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export PYTHONUNBUFFERED := 1
