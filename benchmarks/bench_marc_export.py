@@ -10,6 +10,11 @@ Printed, per format: peak traced memory in KiB for N and 10×N records, records 
 ratio peak(10×N) / peak(N) (1.0 = flat; a list of all records would give about 10). The reference,
 measured in the same run: the same 10×N records built into a list first and then written, the way
 an export that does not stream uses memory.
+
+Throughput (issue 8, item 8), timed without tracemalloc, best of --repeat runs: `export_records` of
+the 10×N records (read from the database, built and written) beside pymarc's bare writers writing
+the same records already built (pymarc.MARCWriter for ISO 2709, pymarc.XMLWriter for MARCXML) to
+the same kind of sink, as records per second and the ratio of their times.
 Run: python benchmarks/bench_marc_export.py [--records N]   (default 500, so 500 and 5,000)
 """
 
@@ -32,8 +37,11 @@ import django  # noqa: E402
 
 django.setup()
 
+import pymarc  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
+
+from benchmarks.common import best_of  # noqa: E402
 
 KIB = 1024
 
@@ -98,6 +106,7 @@ def measure(function):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=500, help="N (the large export has 10×N)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each throughput timing (best kept)")
     args = parser.parse_args()
 
     from repository.marc import FORMAT_ISO2709, FORMAT_MARCXML, export_records, iter_records, write_iso2709
@@ -127,6 +136,27 @@ def main():
         ref_large, _s, _n = measure(materialised)
         print(f"reference (all records in a list, then written): peak {ref_small / KIB:.0f} KiB for N, "
               f"{ref_large / KIB:.0f} KiB for 10×N, ratio {ref_large / ref_small:.2f}")
+
+        records = list(iter_records())
+        bare_writers = {
+            FORMAT_ISO2709: lambda sink: pymarc.MARCWriter(sink),
+            FORMAT_MARCXML: lambda sink: pymarc.XMLWriter(sink),
+        }
+        for fmt, make_writer in bare_writers.items():
+            ours_s, count = best_of(args.repeat, lambda fmt=fmt: export_records(CountingSink(), fmt=fmt))
+
+            def bare(make_writer=make_writer):
+                writer = make_writer(CountingSink())
+                for record in records:
+                    writer.write(record)
+                writer.close(close_fh=False)
+                return len(records)
+
+            bare_s, bare_count = best_of(args.repeat, bare)
+            assert count == bare_count == 10 * args.records, (count, bare_count)
+            print(f"{fmt:8} throughput, {count} records: export_marc {count / ours_s:7.0f} records/s; "
+                  f"pymarc's bare writer (records already built, ref.) {count / bare_s:7.0f} records/s; "
+                  f"ratio {ours_s / bare_s:.1f}× the writer's time")
     finally:
         shutil.rmtree(TMP, ignore_errors=True)
 
