@@ -72,17 +72,9 @@ def visible_materials(user):
 
 
 def catalogue_access_filter(user):
-    """A Q over CatalogueRecord for the records `user` may find (see module rules); superusers all."""
-    if user.is_authenticated and user.is_superuser:
-        return Q()
-    q = Q(access_level=AccessLevel.PUBLIC)
-    library_ids = user_library_ids(user)
-    if library_ids:
-        q |= Q(library_id__in=library_ids)
-        network_ids = user_network_ids(user)
-        if network_ids:
-            q |= Q(access_level=AccessLevel.GROUP, library__network_id__in=network_ids)
-    return q
+    """A Q over CatalogueRecord for the records `user` may find (see module rules); superusers all.
+    The rule is access_filter's: a record, like a material, has an access_level and a library."""
+    return access_filter(user)
 
 
 def visible_catalogue_records(user):
