@@ -125,8 +125,13 @@ def test_compiled_catalogue_matches_the_po():
         compiled = gettext.GNUTranslations(handle)
     stale = []
     for entry in read_po(PO):
-        if "msgid_plural" in entry:
+        context = entry.get("msgctxt")
+        if "msgid_plural" in entry and context is not None:
+            got = [compiled.npgettext(context, entry["msgid"], entry["msgid_plural"], n) for n in (1, 2)]
+        elif "msgid_plural" in entry:
             got = [compiled.ngettext(entry["msgid"], entry["msgid_plural"], n) for n in (1, 2)]
+        elif context is not None:
+            got = [compiled.pgettext(context, entry["msgid"])]
         else:
             got = [compiled.gettext(entry["msgid"])]
         if got != entry["msgstr"]:
