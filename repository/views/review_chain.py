@@ -42,6 +42,10 @@ class ReviewChainView(WagtailAdminTemplateMixin, TemplateView):
     page_title = gettext_lazy("Quy trình duyệt")
     header_icon = "tasks"
 
+    def get_breadcrumbs_items(self):
+        """Wagtail's breadcrumbs, ending in this screen's title (the header shows the last item)."""
+        return self.breadcrumbs_items + [{"url": "", "label": self.get_page_title()}]
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["rows"] = [

@@ -156,6 +156,9 @@ def test_a_principal_sets_their_library_chain(school, client):
     page = client.get(url)
     assert page.status_code == 200
     html = page.content.decode()
+    # The header's breadcrumbs end in the screen's own title, not "Trang chủ".
+    crumbs = html.split('class="w-breadcrumbs', 1)[1].split("</ol>", 1)[0]
+    assert "Quy trình duyệt" in crumbs
     assert 'data-library="THCS-ND"' in html and 'data-library="THCS-LL"' not in html
     response = client.post(url, {"library": school["a"].pk, f"l{school['a'].pk}-library": school["a"].pk,
                                  f"l{school['a'].pk}-review_chain": ReviewChain.SUBJECT_GROUP_PRINCIPAL})
