@@ -8,7 +8,6 @@ permissions (exchange.permissions), and every view reads its objects through the
 """
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -19,6 +18,7 @@ from wagtail.permission_policies import BasePermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from repository.choices import Role
+from repository.wagtail_hooks.admin import NoGroupPermissionsMixin
 
 from . import admin_views as views
 from .forms import HarvestSourceForm
@@ -65,13 +65,7 @@ register_permission_policy(HarvestSource, HarvestPermissionPolicy(HarvestSource)
 register_permission_policy(HarvestRun, HarvestPermissionPolicy(HarvestRun, read_only=True))
 
 
-class NoPermissionsToRegister:
-    def get_permissions_to_register(self):
-        """Nothing to tick in Settings › Groups: the policies read library roles."""
-        return Permission.objects.none()
-
-
-class HarvestSourceViewSet(NoPermissionsToRegister, ModelViewSet):
+class HarvestSourceViewSet(NoGroupPermissionsMixin, ModelViewSet):
     model = HarvestSource
     menu_label = _("Nguồn thu thập")
     icon = "download"
@@ -92,7 +86,7 @@ class HarvestSourceViewSet(NoPermissionsToRegister, ModelViewSet):
         return HarvestSourceForm
 
 
-class HarvestRunViewSet(NoPermissionsToRegister, ModelViewSet):
+class HarvestRunViewSet(NoGroupPermissionsMixin, ModelViewSet):
     model = HarvestRun
     menu_label = _("Lần thu thập")
     icon = "history"
