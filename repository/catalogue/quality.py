@@ -253,13 +253,11 @@ def isbn_problem(value):
     if len(digits) == 13 and digits.isdigit():
         if not digits.startswith(("978", "979")):
             return _("ISBN-13 “%(isbn)s” không bắt đầu bằng 978 hoặc 979.") % {"isbn": digits}
-        total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(digits))
-        if total % 10:
+        if not marc.isbn13_check_digit_ok(digits):
             return _("ISBN-13 “%(isbn)s” sai số kiểm tra.") % {"isbn": digits}
         return ""
     if len(digits) == 10 and digits[:9].isdigit() and (digits[9].isdigit() or digits[9] == "X"):
-        total = sum((10 - i) * (10 if d == "X" else int(d)) for i, d in enumerate(digits))
-        if total % 11:
+        if not marc.isbn10_check_digit_ok(digits):
             return _("ISBN-10 “%(isbn)s” sai số kiểm tra.") % {"isbn": digits}
         return ""
     return _("“%(value)s” không phải ISBN (10 hoặc 13 chữ số).") % {"value": (value or "").strip()}

@@ -108,16 +108,26 @@ def isbn13(value):
     digits = re.sub(r"[\s-]", "", match.group(0)).upper()
     if len(digits) >= 13 and digits[:13].isdigit():
         candidate = digits[:13]
-        return candidate if _isbn13_check(candidate[:12]) == candidate[12] else ""
+        return candidate if isbn13_check_digit_ok(candidate) else ""
     digits = digits[:10]
     if len(digits) == 10 and digits[:9].isdigit() and (digits[9].isdigit() or digits[9] == "X"):
-        total = sum((10 - i) * int(d) for i, d in enumerate(digits[:9]))
-        total += 10 if digits[9] == "X" else int(digits[9])
-        if total % 11:
+        if not isbn10_check_digit_ok(digits):
             return ""
         body = "978" + digits[:9]
         return body + _isbn13_check(body)
     return ""
+
+
+def isbn10_check_digit_ok(digits):
+    """True if `digits` (nine digits, then a digit or "X") has the right ISBN-10 check digit (ISO
+    2108: the sum of the digits weighted 10..1, X standing for 10, is a multiple of 11)."""
+    total = sum((10 - i) * (10 if d == "X" else int(d)) for i, d in enumerate(digits))
+    return total % 11 == 0
+
+
+def isbn13_check_digit_ok(digits):
+    """True if `digits` (13 digits) has the right ISBN-13 check digit (ISO 2108: weights 1, 3)."""
+    return _isbn13_check(digits[:12]) == digits[12]
 
 
 def _isbn13_check(first12):
