@@ -300,6 +300,13 @@ def _headings():
     ]
 
 
+def _row_values(row):
+    """The list's columns for `row`, in the order of _headings(): number (int), title, type,
+    subject, grade, teacher, subject group, date approved (a date), reviewers, signed or not."""
+    return [row.number, row.title, row.material_type, row.subject, row.grade, row.teacher,
+            row.subject_group, row.approved_at.date(), row.reviewers, _signed_label(row)]
+
+
 def _signed_label(row):
     return _("Đã ký số") if row.signed else _("Chưa ký số")
 
@@ -340,19 +347,7 @@ def as_xlsx(clist):
     for column, text in enumerate(_headings(), start=1):
         sheet.cell(row=heading_row, column=column, value=text).font = bold
     for offset, row in enumerate(clist.rows, start=1):
-        values = [
-            row.number,
-            row.title,
-            row.material_type,
-            row.subject,
-            row.grade,
-            row.teacher,
-            row.subject_group,
-            row.approved_at.date(),
-            row.reviewers,
-            _signed_label(row),
-        ]
-        for column, value in enumerate(values, start=1):
+        for column, value in enumerate(_row_values(row), start=1):
             cell = sheet.cell(row=heading_row + offset, column=column, value=value)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         sheet.cell(row=heading_row + offset, column=8).number_format = "DD/MM/YYYY"
@@ -429,19 +424,8 @@ def as_pdf(clist):
             heading.cell(text)
         for row in clist.rows:
             cells = table.row()
-            for value in (
-                str(row.number),
-                row.title,
-                row.material_type,
-                row.subject,
-                row.grade,
-                row.teacher,
-                row.subject_group,
-                row.approved_at.strftime("%d/%m/%Y"),
-                row.reviewers,
-                _signed_label(row),
-            ):
-                cells.cell(_nfc(value))
+            for value in _row_values(row):
+                cells.cell(_nfc(value.strftime("%d/%m/%Y") if isinstance(value, date) else value))
         if not clist.rows:
             table.row().cell(_("Không có học liệu nào được duyệt trong học kì này."), colspan=10)
 
