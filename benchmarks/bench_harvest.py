@@ -34,7 +34,7 @@ PAGE = 100
 TMP = Path(tempfile.mkdtemp(prefix="hoclieu-bench-harvest-"))
 os.environ["DATABASE_URL"] = f"sqlite:///{TMP / 'bench.sqlite3'}"
 os.environ["DJANGO_SETTINGS_MODULE"] = "cms.settings.test"
-os.environ["HOCLIEU_WHOOSH_PATH"] = str(TMP / "whoosh")
+os.environ["HOCLIEU_SEARCH_INDEX_PATH"] = str(TMP / "search_index")
 
 import django  # noqa: E402
 import pymarc  # noqa: E402

@@ -55,7 +55,7 @@ def child_import(path):
     tmp = Path(tempfile.mkdtemp(prefix="hoclieu-bench-import-"))
     os.environ["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
     os.environ["DJANGO_SETTINGS_MODULE"] = "cms.settings.test"
-    os.environ["HOCLIEU_WHOOSH_PATH"] = str(tmp / "whoosh")
+    os.environ["HOCLIEU_SEARCH_INDEX_PATH"] = str(tmp / "search_index")
     import django
 
     django.setup()

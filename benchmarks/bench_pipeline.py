@@ -119,7 +119,7 @@ class Installation:
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
         # Transcription is off: its cost has its own measure (the bare tools here do not transcribe).
         self.env.update(DJANGO_SETTINGS_MODULE="cms.settings.dev", HOCLIEU_VAR_DIR=str(var),
-                        HOCLIEU_WHOOSH_PATH=str(var / "whoosh"), PYTHONUNBUFFERED="1",
+                        HOCLIEU_SEARCH_INDEX_PATH=str(var / "search_index"), PYTHONUNBUFFERED="1",
                         HOCLIEU_WHISPER_MODEL_PATH="")
 
     def manage(self, *args, timeout=3600):

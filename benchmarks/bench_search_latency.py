@@ -13,7 +13,7 @@ treebeard paths computed with MaterialPage._get_path under one library's index p
 repository_materialpage rows, MaterialFile rows (processing done) and, per file, a finished "text"
 Derivative of the current parameters version holding the extracted text. The search index is then
 built by `repository.search.indexing.rebuild_search_index` (what `manage.py rebuild_search_index`
-runs: the index's `index_queryset`, `prepare` of each material, Whoosh write, one commit), timed as
+runs: the index's `index_queryset`, `prepare` of each material, Xapian write, one transaction), timed as
 the indexing throughput. At each size the database grows to that size and the index is rebuilt whole.
 
 Queries: one to four neighbouring words taken from random passages, each asked as written and with
@@ -130,7 +130,7 @@ def setup_installation(tmp):
     for key in [k for k in os.environ if k.startswith("DJANGO_") or k == "DATABASE_URL"]:
         os.environ.pop(key)
     os.environ.update(DJANGO_SETTINGS_MODULE="cms.settings.dev", HOCLIEU_VAR_DIR=str(var),
-                      HOCLIEU_WHOOSH_PATH=str(var / "whoosh"))
+                      HOCLIEU_SEARCH_INDEX_PATH=str(var / "search_index"))
     import django
 
     django.setup()

@@ -104,7 +104,7 @@ def main():
     var = tmp / "var"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
     env.update(DJANGO_SETTINGS_MODULE="cms.settings.dev", HOCLIEU_VAR_DIR=str(var),
-               HOCLIEU_WHOOSH_PATH=str(var / "whoosh"), PYTHONUNBUFFERED="1")
+               HOCLIEU_SEARCH_INDEX_PATH=str(var / "search_index"), PYTHONUNBUFFERED="1")
     os.environ.update(env)
     os.environ.pop("DATABASE_URL", None)
 

@@ -109,7 +109,7 @@ class Site:
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
         self.env.update(
             DJANGO_SETTINGS_MODULE="cms.settings.dev", HOCLIEU_VAR_DIR=str(var),
-            HOCLIEU_WHOOSH_PATH=str(var / "whoosh"), PYTHONUNBUFFERED="1",
+            HOCLIEU_SEARCH_INDEX_PATH=str(var / "search_index"), PYTHONUNBUFFERED="1",
             # Transcription (tests/repository/test_transcript.py) would only add minutes of speech
             # recognition to tests about something else.
             HOCLIEU_WHISPER_MODEL_PATH="",

@@ -171,11 +171,11 @@ WAGTAIL_FINISH_WORKFLOW_ACTION = "repository.workflow_actions.publish_approved"
 # --- Background tasks (django-tasks, the framework Wagtail 8 uses) ------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
-# --- Search (django-haystack + Whoosh) ----------------------------------------------------------
+# --- Search (django-haystack + Xapian) ----------------------------------------------------------
 HAYSTACK_CONNECTIONS = {
     "default": {
-        "ENGINE": "repository.search.backend.VietnameseWhooshEngine",
-        "PATH": str(Path(os.environ.get("HOCLIEU_WHOOSH_PATH", VAR_DIR / "whoosh_index"))),
+        "ENGINE": "repository.search.backend.XapianEngine",
+        "PATH": str(Path(os.environ.get("HOCLIEU_SEARCH_INDEX_PATH", VAR_DIR / "search_index"))),
     }
 }
 HAYSTACK_SIGNAL_PROCESSOR = "repository.search.signals.MaterialSignalProcessor"

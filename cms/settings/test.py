@@ -9,7 +9,7 @@ from .base import HAYSTACK_CONNECTIONS
 
 _TMP = Path(tempfile.mkdtemp(prefix="hoclieu-test-"))
 MEDIA_ROOT = _TMP / "media"
-HAYSTACK_CONNECTIONS["default"]["PATH"] = str(_TMP / "whoosh")
+HAYSTACK_CONNECTIONS["default"]["PATH"] = str(_TMP / "search_index")
 # WhiteNoise indexes STATIC_ROOT when the first request comes (and warns if it is missing); tests
 # need no collectstatic: pages only name static URLs.
 STATIC_ROOT = _TMP / "static"

@@ -1,154 +1,258 @@
-"""Haystack's Whoosh backend with Vietnamese folding, verbatim facet fields and a patient writer.
+"""Haystack search backend on Xapian (Debian's `python3-xapian`, a C++ engine), for Hoclieu's index.
 
 Settings (cms/settings/base.py)::
 
     HAYSTACK_CONNECTIONS = {"default": {
-        "ENGINE": "repository.search.backend.VietnameseWhooshEngine",
-        "PATH": ".../whoosh_index",
-        "LOCK_TIMEOUT": 10.0,   # optional, seconds to wait for the index's write lock
+        "ENGINE": "repository.search.backend.XapianEngine",
+        "PATH": ".../search_index",   # a Xapian database (a folder), created when first written
+        "LOCK_TIMEOUT": 10.0,         # optional, seconds to wait for the database's write lock
     }}
 
-What changes from haystack's WhooshSearchBackend:
-- the ranked fields (repository.search.fields.PreparedTermsField) hold terms prepared in Python and
-  are only split on spaces (Whoosh's SpaceSeparatedTokenizer), weighted by their haystack `boost`
-  (Whoosh's `field_boost`, scored with BM25F), without positions (bigrams stand for adjacency);
-- other full-text fields use `repository.search.text.vietnamese_analyzer` (no stemming, diacritics folded)
-  at index and at query time, since Whoosh's query parser analyses a term with its field's analyzer;
-  the document field is neither stored nor sortable (it holds whole extracted texts);
-- facet fields (haystack's `Facet*Field` of strings, e.g. `subject_exact`, `access_level`) are Whoosh
-  `ID` fields: one verbatim, sortable term, so filters match exactly and facets count whole values;
-- searches keep their searcher while the index is unchanged, match filter queries without
-  scoring, and count facets from columns (see `VietnameseWhooshSearchBackend.search`);
-- writes wait for Whoosh's single write lock. The web process (publishing) and the task worker (a
-  file's processing finishing) both write to the same index; haystack's remove() would log a
-  LockError and drop the removal. Here a writer retries the lock every `LOCK_DELAY` seconds for up
-  to `LOCK_TIMEOUT` seconds, then raises IndexLockedError.
+How haystack's index fields (repository/search_indexes.py) become a Xapian document:
+- a ranked field (repository.search.fields.PreparedTermsField: `title_terms`, ...) holds terms
+  prepared in Python (repository.search.vietnamese); they are split on spaces only and each is
+  added as the term ``X<FIELD>:<term>`` with its count in the field as its within-document
+  frequency, without positions (bigrams stand for adjacency);
+- every other single-valued field (the facet fields such as ``subject_exact``, ``access_level``,
+  ``library_id``, and ``published_at``) is a value slot, for facet counts and sorting, and, when not
+  empty, a boolean term ``X<FIELD>:<value>`` for filters (datetimes as UTC ``YYYYMMDDHHMMSS``);
+- the document field (`text`) is not indexed: ranking uses the prepared fields only;
+- ``Q<app.model.pk>`` identifies the document, ``XDJANGO_CT:<app.model>`` its model; the
+  document's data is its identifier.
+
+Queries are repository.search.expressions trees (narrow queries and the raw query of
+`SearchQuerySet.raw_search`): `Term` on a ranked field is that field's term with its weight scaled
+by the field's haystack `boost` (Xapian's OP_SCALE_WEIGHT; BM25 weighting, Xapian's default
+BM25Weight); `AnyOf` is OP_OR, `AllOf` OP_AND; narrow queries and the model limit filter without
+scoring (OP_FILTER). One search answers the page of hits, the exact hit count and the facet counts
+(`ValueCountMatchSpy` on each facet's slot, all matches checked).
+
+Writes: Xapian allows one writer per database. A writer waits for the lock, trying every
+`LOCK_DELAY` seconds for up to `LOCK_TIMEOUT` seconds, then raises IndexLockedError (the task
+worker queues the work again, repository.search.tasks). Each write is one Xapian transaction, so a
+reader sees a write whole or not at all; `rebuild` replaces every document in one transaction.
 """
 
 import logging
+import time
+from collections import Counter
+from datetime import UTC, date, datetime
 
+import xapian
 from django.conf import settings
-from django.utils.encoding import force_str
-from haystack.backends import log_query
-from haystack.backends.whoosh_backend import WhooshEngine, WhooshSearchBackend
+from django.core.exceptions import ImproperlyConfigured
+from haystack import connections
+from haystack.backends import BaseEngine, BaseSearchBackend, BaseSearchQuery, log_query
 from haystack.constants import DJANGO_CT, DJANGO_ID, ID
 from haystack.exceptions import SearchBackendError, SkipDocument
-from haystack.fields import FacetField
+from haystack.inputs import Raw
+from haystack.models import SearchResult
 from haystack.utils import get_identifier, get_model_ct
-from whoosh.analysis import SpaceSeparatedTokenizer
-from whoosh.fields import ID as WHOOSH_ID
-from whoosh.fields import TEXT, Schema
-from whoosh.index import LockError
-from whoosh.sorting import Count, FieldFacet
-from whoosh.writing import CLEAR
 
-from .text import vietnamese_analyzer
-
-logger = logging.getLogger("hoclieu.search")
+from .expressions import AllOf, AnyOf, Term
 
 # Seconds to keep trying for the write lock, and seconds between two tries.
 LOCK_TIMEOUT = 10.0
 LOCK_DELAY = 0.1
-# Filter queries (e.g. one reader's access limit) whose document sets are kept per searcher.
-FILTER_CACHE_SIZE = 64
+# Xapian's limit on a term's length is 245 bytes; longer "syllables" (garbage in extracted text)
+# are left out of the index.
+MAX_TERM_BYTES = 240
+ID_PREFIX = "Q"
+USE_EXPRESSIONS = ("Use SearchQuerySet.narrow()/raw_search() with repository.search.expressions "
+                   "instead of filter().")
+
+logger = logging.getLogger("hoclieu.search")
 
 
 class IndexLockedError(SearchBackendError):
-    """The Whoosh index's write lock stayed taken for the whole lock timeout."""
+    """The search database's write lock stayed taken for the whole lock timeout."""
 
 
-class VietnameseWhooshSearchBackend(WhooshSearchBackend):
-    """WhooshSearchBackend with the Vietnamese schema and lock handling described in the module."""
+def field_prefix(fieldname):
+    """The term prefix of index field `fieldname` (str): ``X<FIELDNAME>:`` (Xapian's convention of
+    upper-case prefixes; the colon keeps a prefix from running into a term)."""
+    return f"X{fieldname.upper()}:"
+
+
+def value_text(value):
+    """The value slot and filter term text (str) of a prepared field value: "" for None, UTC
+    ``YYYYMMDDHHMMSS`` for datetimes (sortable as text), ``YYYYMMDD`` for dates, "true"/"false"."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return value.strftime("%Y%m%d%H%M%S")
+    if isinstance(value, date):
+        return value.strftime("%Y%m%d")
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+class Writer:
+    """A Xapian WritableDatabase holding the write lock, with one transaction open.
+
+    Use as a context manager (commits on a normal exit, cancels on an exception), or call
+    `commit()` / `cancel()`; either closes the database and lets go of the lock. `database` is the
+    xapian.WritableDatabase."""
+
+    def __init__(self, database):
+        self.database = database
+        self.database.begin_transaction()
+        self.is_closed = False
+
+    def commit(self):
+        """Make the transaction's changes visible to readers, then let go of the lock."""
+        try:
+            self.database.commit_transaction()
+        finally:
+            self._close()
+
+    def cancel(self):
+        """Drop the transaction's changes and let go of the lock."""
+        try:
+            self.database.cancel_transaction()
+        finally:
+            self._close()
+
+    def _close(self):
+        self.is_closed = True
+        self.database.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, traceback):
+        if self.is_closed:
+            return
+        if exc_type is None:
+            self.commit()
+        else:
+            self.cancel()
+
+
+class XapianSearchBackend(BaseSearchBackend):
+    """Haystack backend on one Xapian database; see the module for the mapping and the queries."""
 
     def __init__(self, connection_alias, **connection_options):
         super().__init__(connection_alias, **connection_options)
+        if "PATH" not in connection_options:
+            raise ImproperlyConfigured(f"HAYSTACK_CONNECTIONS[{connection_alias!r}] needs a PATH.")
+        self.path = str(connection_options["PATH"])
         self.lock_timeout = float(connection_options.get("LOCK_TIMEOUT", LOCK_TIMEOUT))
-        self._kept = None
+        self._reader = None
+        self._fields = None
+        self._schema = None
+
+    # --- schema ---------------------------------------------------------------------------------
 
     def build_schema(self, fields):
-        """Haystack's schema with Vietnamese text fields and ID facet fields.
+        """(document field name, schema) for haystack's `fields` ({name: SearchField}).
 
-        `fields` maps names to haystack SearchFields; returns (document field name, whoosh Schema).
+        The schema is a dict: ``ranked`` {index field name: weight (the field's boost)} for the
+        prepared fields, ``slots`` {index field name: value slot number} for the other
+        single-valued fields, ``multi`` (set of names) for multivalued fields (filter terms only).
         """
-        content_field_name, schema = super().build_schema(fields)
-        # Only haystack's own fields: leave out the spelling sub-field Whoosh adds for the document.
-        names = {ID, DJANGO_CT, DJANGO_ID} | {field.index_fieldname for field in fields.values()}
-        whoosh_fields = {name: schema[name] for name in names}
+        content_field_name = ""
+        ranked, names, multi = {}, [], set()
         for field in fields.values():
             name = field.index_fieldname
-            if field.field_type != "string" or field.is_multivalued:
-                continue
-            if getattr(field, "prepared_terms", False):
-                whoosh_fields[name] = TEXT(analyzer=SpaceSeparatedTokenizer(), field_boost=field.boost,
-                                           phrase=False, stored=False)
-            elif isinstance(field, FacetField):
-                whoosh_fields[name] = WHOOSH_ID(stored=True, sortable=True)
+            if field.document:
+                content_field_name = name
+            elif getattr(field, "prepared_terms", False):
+                ranked[name] = float(field.boost)
+            elif field.is_multivalued:
+                multi.add(name)
             else:
-                whoosh_fields[name] = TEXT(
-                    analyzer=field.analyzer or vietnamese_analyzer(),
-                    field_boost=field.boost,
-                    stored=not field.document,
-                    sortable=not field.document,
-                )
-        return content_field_name, Schema(**whoosh_fields)
+                names.append(name)
+        slots = {name: slot for slot, name in enumerate(sorted(set(names)))}
+        return content_field_name, {"ranked": ranked, "slots": slots, "multi": multi}
 
-    def setup(self):
-        """Haystack's setup (open or create the index), forgetting the searcher kept for queries."""
-        super().setup()
-        self._close_searcher()
+    @property
+    def schema(self):
+        """The schema of `build_schema` for the unified index's fields (built again if they change)."""
+        fields = self._unified_fields()
+        if self._fields != fields:
+            self._fields = fields
+            self._schema = self.build_schema(fields)[1]
+        return self._schema
 
-    def _close_searcher(self):
-        kept = getattr(self, "_kept", None)
-        self._kept = None
-        if kept is not None:
-            kept["searcher"].close()
+    def _unified_fields(self):
+        return connections[self.connection_alias].get_unified_index().all_searchfields()
 
-    def _searcher_and_filters(self):
-        """(Whoosh searcher, {filter query: docnum set}) for the index as it is now.
+    # --- reading --------------------------------------------------------------------------------
 
-        The searcher is kept between queries (opening one reads the segment's files, which costs
-        more than a short query at 10k materials) and opened again when the index has changed: its
-        generation or its segments (a cleared and re-created index starts its generations again).
-        The filter sets belong to that searcher and go with it."""
-        toc = self.index._read_toc()
-        signature = (toc.generation, tuple(segment.segment_id() for segment in toc.segments))
-        if self._kept is None or self._kept["signature"] != signature:
-            self._close_searcher()
-            self._kept = {"signature": signature, "searcher": self.index.searcher(), "filters": {}}
-        return self._kept["searcher"], self._kept["filters"]
+    def _database(self):
+        """The kept xapian.Database at its latest revision, or None when no index exists yet."""
+        if self._reader is None:
+            try:
+                self._reader = xapian.Database(self.path)
+            except xapian.DatabaseOpeningError:
+                return None
+        else:
+            try:
+                self._reader.reopen()
+            except xapian.DatabaseOpeningError:  # the folder was removed
+                self._reader = None
+                return self._database()
+        return self._reader
 
-    def _filter_docs(self, searcher, filters, narrow_query):
-        """The document numbers (set of int) matching `narrow_query` (Whoosh syntax), unscored,
-        cached per searcher (readers mostly share a few access filters)."""
-        docs = filters.get(narrow_query)
-        if docs is None:
-            if len(filters) >= FILTER_CACHE_SIZE:
-                filters.clear()
-            docs = filters[narrow_query] = set(searcher.docs_for_query(self.parser.parse(narrow_query)))
-        return docs
+    def _read(self, function):
+        """`function(database)` on the latest revision, retried once when a writer has moved on
+        (xapian.DatabaseModifiedError); None when no index exists yet."""
+        database = self._database()
+        if database is None:
+            return None
+        try:
+            return function(database)
+        except xapian.DatabaseModifiedError:
+            self._reader.reopen()
+            return function(self._reader)
+
+    def document_count(self):
+        """Number of documents in the index (int)."""
+        return self._read(lambda database: database.get_doccount()) or 0
+
+    def _query(self, expression, scored):
+        """The xapian.Query of a repository.search.expressions tree. Terms of ranked fields are
+        scaled by their field's weight when `scored`; raises SearchBackendError for anything else."""
+        if isinstance(expression, Term):
+            query = xapian.Query(field_prefix(expression.field) + expression.value)
+            weight = self.schema["ranked"].get(expression.field)
+            if scored and weight is not None and weight != 1.0:
+                query = xapian.Query(xapian.Query.OP_SCALE_WEIGHT, query, weight)
+            return query
+        if isinstance(expression, (AnyOf, AllOf)):
+            operator = xapian.Query.OP_OR if isinstance(expression, AnyOf) else xapian.Query.OP_AND
+            children = [self._query(child, scored) for child in expression.children]
+            if not children:
+                return xapian.Query() if isinstance(expression, AnyOf) else xapian.Query.MatchAll
+            return xapian.Query(operator, children)
+        raise SearchBackendError(
+            f"The search index takes repository.search.expressions, not {type(expression).__name__}: "
+            f"{expression!r}"
+        )
 
     @log_query
     def search(self, query_string, sort_by=None, start_offset=0, end_offset=None, fields="",
                highlight=False, facets=None, date_facets=None, query_facets=None, narrow_queries=None,
                spelling_query=None, within=None, dwithin=None, distance_point=None, models=None,
                limit_to_registered_models=None, result_class=None, **kwargs):
-        """Haystack's Whoosh search (same arguments and return value), with these changes:
+        """Haystack's search: a dict with ``results`` (SearchResults of the page from
+        `start_offset` to `end_offset`), ``hits`` (the exact number of matches) and, when `facets`
+        (index field names) are asked, ``facets`` {"fields": {name: [(value, count)]}}, values
+        counted over every match, those without a value under None.
 
-        - all narrow (filter) queries and the model limit are joined into one query, matched
-          without scoring into a set of document numbers (cached while the index is unchanged)
-          that is Whoosh's `filter`. Haystack ran each narrow query as a scored search of every
-          matching document and intersected the hits; and Whoosh treats an *empty* filter as no
-          filter at all (collectors.py: ``ftc(allow) if allow else None``), so two filters that
-          exclude each other, e.g. "what this reader may see" and "grade 11", let every document
-          through. Here an empty filter answers no hits;
-        - the searcher is kept between queries (`_searcher_and_filters`);
-        - facets of single-valued fields (all of Hoclieu's) are counted from the field's column
-          (Whoosh's FieldFacet without overlap) instead of a list of every document's values built
-          again at each search; documents without a value are counted under None, as haystack
-          counts them.
-        Date facets, highlighting and spelling go to haystack's implementation, with the joined
-        filter query.
+        `query_string` is an expression (repository.search.expressions) that ranks, or "*" (what
+        haystack sends when no raw query was given) for every document; `narrow_queries` is a set
+        of expressions; `sort_by` a list of field names ("-" first for descending), all in one
+        direction. Date and query facets, highlighting, spelling and spatial arguments are not
+        supported (SearchBackendError).
         """
+        if date_facets or query_facets or highlight or spelling_query or within or dwithin:
+            raise SearchBackendError("Hoclieu's Xapian backend does not do date or query facets, "
+                                     "highlighting, spelling or spatial search.")
         if limit_to_registered_models is None:
             limit_to_registered_models = getattr(settings, "HAYSTACK_LIMIT_TO_REGISTERED_MODELS", True)
         if models:
@@ -157,179 +261,259 @@ class VietnameseWhooshSearchBackend(WhooshSearchBackend):
             model_cts = self.build_models_list()
         else:
             model_cts = []
-        clauses = sorted(narrow_queries or ())
+        filters = [self._query(narrow, scored=False) for narrow in sorted(narrow_queries or (), key=repr)]
         if model_cts:
-            clauses.append(" OR ".join(f"{DJANGO_CT}:{ct}" for ct in model_cts))
+            filters.append(self._query(AnyOf(*(Term(DJANGO_CT, ct) for ct in model_cts)), scored=False))
+        if query_string in ("*", "", None):
+            query = xapian.Query.MatchAll
+            scored = False
+        else:
+            query = self._query(query_string, scored=True)
+            scored = True
+        if filters:
+            query = xapian.Query(xapian.Query.OP_FILTER, query, xapian.Query(xapian.Query.OP_AND, filters))
+        schema = self.schema
+        facets = list(facets or ())
+        for name in facets:
+            if name not in schema["slots"]:
+                raise SearchBackendError(f"No facet field {name!r} in the search index.")
 
-        joined = " AND ".join(f"({clause})" for clause in clauses)
-        if date_facets or highlight or spelling_query:
-            return super().search(
-                query_string, sort_by=sort_by, start_offset=start_offset, end_offset=end_offset,
-                fields=fields, highlight=highlight, facets=facets, date_facets=date_facets,
-                query_facets=query_facets, narrow_queries={joined} if joined else None,
-                spelling_query=spelling_query, models=None, limit_to_registered_models=False,
-                result_class=result_class, **kwargs,
-            )
-        if not self.setup_complete:
-            self.setup()
-        query_string = force_str(query_string)
-        if not query_string or (len(query_string) <= 1 and query_string != "*"):
+        def run(database):
+            enquire = xapian.Enquire(database)
+            enquire.set_query(query)
+            if not scored:
+                enquire.set_weighting_scheme(xapian.BoolWeight())
+            if sort_by:
+                self._sort(enquire, sort_by, schema)
+            spies = {}
+            for name in facets:
+                spies[name] = xapian.ValueCountMatchSpy(schema["slots"][name])
+                enquire.add_matchspy(spies[name])
+            total = database.get_doccount()
+            first = max(0, start_offset or 0)
+            size = total if end_offset is None else max(0, end_offset - first)
+            mset = enquire.get_mset(first, size, total)
+            results = []
+            for match in mset:
+                identifier = match.document.get_data().decode("utf-8")
+                app_label, model_name, pk = identifier.split(".", 2)
+                results.append((result_class or SearchResult)(app_label, model_name, pk, match.weight,
+                                                              **{ID: identifier}))
+            counted = {
+                name: _counts_with_missing(
+                    [(item.term.decode("utf-8"), item.termfreq) for item in spy.values()],
+                    mset.get_matches_estimated(),
+                )
+                for name, spy in spies.items()
+            }
+            return results, mset.get_matches_estimated(), counted
+
+        found = self._read(run)
+        if found is None:
             return {"results": [], "hits": 0}
-        if query_facets is not None:
-            logger.warning("Whoosh does not handle query faceting.")
+        results, hits, counted = found
+        answer = {"results": results, "hits": hits}
+        if facets:
+            answer["facets"] = {"fields": counted, "dates": {}, "queries": {}}
+        return answer
 
-        self.index = self.index.refresh()
-        if not self.index.doc_count():
-            return {"results": [], "hits": 0, "spelling_suggestion": None}
-        searcher, filters = self._searcher_and_filters()
-        search_kwargs = {}
-        if joined:
-            docs = self._filter_docs(searcher, filters, joined)
-            if not docs:
-                return {"results": [], "hits": 0}
-            search_kwargs["filter"] = docs
-        parsed_query = self.parser.parse(query_string)
-        if parsed_query is None:
-            return {"results": [], "hits": 0}
+    @staticmethod
+    def _sort(enquire, sort_by, schema):
+        """Order `enquire` by the value slots of `sort_by` (names, "-" first for descending), then
+        by relevance."""
+        directions = {name.startswith("-") for name in sort_by}
+        if len(directions) > 1:
+            raise SearchBackendError("All order_by fields must use the same direction.")
+        names = [name.lstrip("-") for name in sort_by]
+        missing = [name for name in names if name not in schema["slots"]]
+        if missing:
+            raise SearchBackendError(f"Cannot sort by {', '.join(missing)}: not a value of the index.")
+        if len(names) == 1:
+            enquire.set_sort_by_value_then_relevance(schema["slots"][names[0]], directions == {True})
+        else:
+            sorter = xapian.MultiValueKeyMaker()
+            for name in names:
+                sorter.add_value(schema["slots"][name], directions == {True})
+            enquire.set_sort_by_key_then_relevance(sorter, False)
 
-        reverse = False
-        if sort_by is not None:
-            directions = {name.startswith("-") for name in sort_by}
-            if len(directions) > 1:
-                raise SearchBackendError("Whoosh requires all order_by fields to use the same sort direction")
-            reverse = directions == {True}
-            sort_by = [name.lstrip("-") for name in sort_by]
-        facet_types = {}
-        group_by = []
-        for facet in facets or ():
-            field = self.schema[facet] if facet in self.schema.names() else None
-            overlap = field is None or field.column_type is None or field.column_type.stores_lists()
-            group_by.append(FieldFacet(facet, allow_overlap=overlap, maptype=Count))
-            facet_types[facet] = "fields"
+    def vocabulary_version(self):
+        """A value that changes whenever the index does: (database UUID, revision)."""
+        return self._read(lambda database: (database.get_uuid(), database.get_revision()))
 
-        page_num, page_length = self.calculate_page(start_offset, end_offset)
-        try:
-            raw_page = searcher.search_page(parsed_query, page_num, pagelen=page_length, sortedby=sort_by,
-                                            reverse=reverse, groupedby=group_by, **search_kwargs)
-        except ValueError:
-            if not self.silently_fail:
-                raise
-            return {"results": [], "hits": 0, "spelling_suggestion": None}
-        # As in haystack: Whoosh 2.5+ answers the last page for a page past the end.
-        if raw_page.pagenum < page_num:
-            return {"results": [], "hits": 0, "spelling_suggestion": None}
-        results = self._process_results(raw_page, query_string=query_string, result_class=result_class,
-                                        facet_types=facet_types)
-        fields = results.get("facets", {}).get("fields", {})
-        for name, counts in fields.items():
-            fields[name] = _without_value_as_none(counts)
-        return results
+    def field_vocabulary(self, fieldname, skip=None):
+        """The terms of the index field `fieldname` with their document frequencies: a list of
+        (str, int) in the index's (byte) order. Terms containing the string `skip` (e.g. "_" for
+        bigrams) are left out. Empty for a field the index does not have."""
+        prefix = field_prefix(fieldname)
+        start = len(prefix.encode("utf-8"))
+
+        def read(database):
+            terms = ((item.term[start:].decode("utf-8"), item.termfreq) for item in database.allterms(prefix))
+            return [(term, frequency) for term, frequency in terms if not skip or skip not in term]
+
+        return self._read(read) or []
+
+    # --- writing --------------------------------------------------------------------------------
 
     def writer(self):
-        """A Whoosh writer holding the write lock; use it as a context manager (commits on exit).
+        """A `Writer` holding the write lock with a transaction open.
 
-        Raises IndexLockedError when the lock is not free within `lock_timeout` seconds.
-        """
-        if not self.setup_complete:
-            self.setup()
-        self.index = self.index.refresh()
+        Raises IndexLockedError when the lock is not free within `lock_timeout` seconds."""
+        deadline = time.monotonic() + self.lock_timeout
+        while True:
+            try:
+                database = xapian.WritableDatabase(self.path, xapian.DB_CREATE_OR_OPEN)
+                break
+            except xapian.DatabaseLockError as exc:
+                if time.monotonic() >= deadline:
+                    raise IndexLockedError(
+                        f"Chỉ mục tìm kiếm {self.path} đang bị khoá ghi quá {self.lock_timeout:g} giây."
+                    ) from exc
+                time.sleep(LOCK_DELAY)
+        return Writer(database)
+
+    def _document(self, index, obj):
+        """(identifier term, xapian.Document) of `obj` prepared by `index`, or None when it is
+        skipped (SkipDocument, or a failure logged when SILENTLY_FAIL)."""
         try:
-            return self.index.writer(timeout=self.lock_timeout, delay=LOCK_DELAY)
-        except LockError as exc:
-            raise IndexLockedError(
-                f"Chỉ mục tìm kiếm {self.path} đang bị khoá ghi quá {self.lock_timeout:g} giây."
-            ) from exc
+            prepared = index.full_prepare(obj)
+        except SkipDocument:
+            return None
+        except Exception:
+            if not self.silently_fail:
+                raise
+            logger.exception("Không chuẩn bị được %s để đánh chỉ mục", get_identifier(obj))
+            return None
+        schema = self.schema
+        document = xapian.Document()
+        for name, value in prepared.items():
+            if name in schema["ranked"]:
+                prefix = field_prefix(name)
+                room = MAX_TERM_BYTES - len(prefix)
+                for term, count in Counter(str(value or "").split()).items():
+                    if len(term.encode("utf-8")) <= room:
+                        document.add_term(prefix + term, count)
+            elif name in schema["slots"]:
+                text = value_text(value)
+                document.add_value(schema["slots"][name], text)
+                if text and len(text.encode("utf-8")) <= MAX_TERM_BYTES - len(field_prefix(name)):
+                    document.add_boolean_term(field_prefix(name) + text)
+            elif name in schema["multi"]:
+                for item in value or ():
+                    text = value_text(item)
+                    if text and len(text.encode("utf-8")) <= MAX_TERM_BYTES - len(field_prefix(name)):
+                        document.add_boolean_term(field_prefix(name) + text)
+        identifier = prepared[ID]
+        document.add_boolean_term(field_prefix(DJANGO_CT) + prepared[DJANGO_CT])
+        document.add_boolean_term(ID_PREFIX + identifier)
+        document.set_data(f"{prepared[DJANGO_CT]}.{prepared[DJANGO_ID]}")
+        return ID_PREFIX + identifier, document
 
     def update(self, index, iterable, commit=True):
-        """Add or replace the documents of `iterable` (model instances) prepared by `index`.
-
-        A document whose preparation fails is logged and skipped (or raised when SILENTLY_FAIL is
-        False); the others are written in one commit.
-        """
+        """Add or replace the documents of `iterable` (model instances) prepared by `index`, in one
+        transaction. Raises IndexLockedError if the write lock stays taken."""
         objects = list(iterable)
         if not objects:
             return
         with self.writer() as writer:
-            for doc in self._documents(index, objects):
-                writer.update_document(**doc)
-
-    def _documents(self, index, objects):
-        """Whoosh documents (dicts) of `objects` prepared by `index`; see `update` for failures."""
-        for obj in objects:
-            try:
-                doc = index.full_prepare(obj)
-            except SkipDocument:
-                continue
-            except Exception:
-                if not self.silently_fail:
-                    raise
-                logger.exception("Không chuẩn bị được %s để đánh chỉ mục", get_identifier(obj))
-                continue
-            doc = {key: self._from_python(value) for key, value in doc.items()}
-            doc.pop("boost", None)  # document boosts are not supported by Whoosh 2.5+
-            yield doc
-
-    def rebuild(self, index, iterable, extra=()):
-        """Replace the whole index by the documents of `iterable` (model instances, read lazily)
-        prepared by `index`, and those of each (index, iterable) pair of `extra`, in one commit:
-        readers see the old index until the new one is complete, never an empty or half-built one
-        (Whoosh's CLEAR merge drops the old segments only at commit). Holds the write lock
-        throughout; a failure leaves the old index as it was. Returns the number of documents written."""
-        writer = self.writer()
-        written = 0
-        try:
-            for source_index, source in ((index, iterable), *extra):
-                for doc in self._documents(source_index, source):
-                    writer.add_document(**doc)
-                    written += 1
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit(mergetype=CLEAR)
-        return written
-
-    def vocabulary_version(self):
-        """A value that changes whenever the index does (Whoosh's latest generation number)."""
-        if not self.setup_complete:
-            self.setup()
-        self.index = self.index.refresh()
-        return self.index.latest_generation()
-
-    def field_vocabulary(self, fieldname, skip=None):
-        """The terms of the index field `fieldname` with their document frequencies: a list of
-        (str, int), in the index's term order. Terms containing the string `skip` (e.g. "_" for
-        bigrams) are left out. Empty for a field the index does not have. Reads each term's
-        frequency from the term's own entry, in one pass over the field's terms."""
-        if not self.setup_complete:
-            self.setup()
-        self.index = self.index.refresh()
-        if fieldname not in self.index.schema.names():
-            return []
-        skipped = skip.encode("utf-8") if skip else None
-        with self.index.reader() as reader:
-            return [(term.decode("utf-8"), info.doc_frequency())
-                    for term, info in reader.iter_field(fieldname)
-                    if skipped is None or skipped not in term]
+            for obj in objects:
+                made = self._document(index, obj)
+                if made is not None:
+                    writer.database.replace_document(*made)
 
     def remove(self, obj_or_string, commit=True):
         """Delete the document of `obj_or_string` (a model instance or "app.model.pk")."""
         with self.writer() as writer:
-            writer.delete_by_term(ID, get_identifier(obj_or_string))
+            writer.database.delete_document(ID_PREFIX + get_identifier(obj_or_string))
+
+    def clear(self, models=None, commit=True):
+        """Delete the documents of `models` (model classes), or every document when none are given."""
+        with self.writer() as writer:
+            if models:
+                for model in models:
+                    writer.database.delete_document(field_prefix(DJANGO_CT) + get_model_ct(model))
+            else:
+                _delete_all(writer.database)
+
+    def rebuild(self, index, iterable, extra=()):
+        """Replace the whole index by the documents of `iterable` (model instances, read lazily)
+        prepared by `index`, and those of each (index, iterable) pair of `extra`, in one
+        transaction: readers see the old index until the new one is complete, never an empty or
+        half-built one. Holds the write lock throughout; a failure leaves the old index as it was.
+        Returns the number of documents written."""
+        written = 0
+        with self.writer() as writer:
+            _delete_all(writer.database)
+            for source_index, source in ((index, iterable), *extra):
+                for obj in source:
+                    made = self._document(source_index, obj)
+                    if made is not None:
+                        writer.database.replace_document(*made)
+                        written += 1
+        return written
+
+    def more_like_this(self, model_instance, additional_query_string=None, **kwargs):
+        raise SearchBackendError("Hoclieu's Xapian backend does not do more_like_this.")
 
 
-def _without_value_as_none(counts):
-    """Facet `counts` [(value, count)] sorted by count then value, with the documents without a
-    value (a column answers "") counted under None, placed as haystack places it: before the first
-    value counted fewer times, else last."""
-    missing = sum(count for value, count in counts if value in ("", None))
-    counted = [(value, count) for value, count in counts if value not in ("", None)]
-    if missing:
+def _delete_all(database):
+    """Delete every document of the writable `database`."""
+    for docid in [item.docid for item in database.postlist("")]:
+        database.delete_document(docid)
+
+
+def _counts_with_missing(counts, matches):
+    """Facet `counts` [(value, count)] of `matches` documents, sorted by count (then value), with
+    the documents without a value counted under None, placed before the first value counted fewer
+    times (as haystack places it), else last."""
+    counted = sorted(counts, key=lambda item: (-item[1], item[0]))
+    missing = matches - sum(count for _value, count in counted)
+    if missing > 0:
         position = next((i for i, (_value, count) in enumerate(counted) if count < missing), len(counted))
         counted.insert(position, (None, missing))
     return counted
 
 
-class VietnameseWhooshEngine(WhooshEngine):
-    """Haystack engine for `VietnameseWhooshSearchBackend` (with haystack's Whoosh query class)."""
+class XapianSearchQuery(BaseSearchQuery):
+    """Haystack's query class for this backend. Hoclieu asks through `narrow()` and `raw_search()`
+    with repository.search.expressions; haystack's `filter()` keyword syntax is not supported."""
 
-    backend = VietnameseWhooshSearchBackend
+    def matching_all_fragment(self):
+        return "*"
+
+    def build_query(self):
+        """The expression the backend searches: "*" (every document) when nothing was asked, the
+        expression of `raw_search`, or `AllOf` several. Raises SearchBackendError for anything
+        else (haystack's filter() keywords, OR or NOT of raw searches)."""
+        expressions = list(_raw_expressions(self.query_filter))
+        if not expressions:
+            return self.matching_all_fragment()
+        return expressions[0] if len(expressions) == 1 else AllOf(*expressions)
+
+    def build_query_fragment(self, field, filter_type, value):
+        raise SearchBackendError(
+            USE_EXPRESSIONS
+        )
+
+
+def _raw_expressions(node):
+    """The expressions given to `raw_search` under haystack's SearchNode `node`, all joined by AND."""
+    if node.children and (node.negated or (node.connector != "AND" and len(node.children) > 1)):
+        raise SearchBackendError("Only raw_search() expressions joined by AND are supported.")
+    for child in node.children:
+        if hasattr(child, "children"):
+            yield from _raw_expressions(child)
+            continue
+        _expression, value = child
+        if not isinstance(value, Raw):
+            raise SearchBackendError(
+                USE_EXPRESSIONS
+            )
+        yield value.query_string
+
+
+class XapianEngine(BaseEngine):
+    """Haystack engine for `XapianSearchBackend`."""
+
+    backend = XapianSearchBackend
+    query = XapianSearchQuery

@@ -28,9 +28,9 @@ def rebuild_search_index(verbosity=0):
     index that replaces the old one whole (needed
     after a change of the index's fields or analysis). Returns the number of documents.
 
-    With the Whoosh backend (repository.search.backend) the new index is written beside the old
-    one and swapped in at one commit, so readers never see an empty or half-built index; other
-    backends are cleared and filled again. Raises IndexLockedError if the write lock stays taken.
+    With Hoclieu's backend (repository.search.backend) the documents are replaced in one Xapian
+    transaction, so readers never see an empty or half-built index; other backends (haystack's
+    Solr, Elasticsearch) are cleared and filled again. Raises IndexLockedError if the write lock stays taken.
     """
     model = apps.get_model("repository", "MaterialPage")
     backend = connections["default"].get_backend()

@@ -1,9 +1,10 @@
 """Searching the material index as a given reader: access limits, facet filters, facet counts.
 
-The access limit is repository.access.access_filter written as a Whoosh filter query over the
-index's verbatim fields, so hits, their number and the facet counts only ever cover materials the
-reader may see. Callers still pass the hits through repository.access.visible_materials (the index
-can lag behind the database, e.g. right after a library leaves its network).
+The access limit is repository.access.access_filter written as a filter over the index's verbatim
+fields (repository.search.expressions), so hits, their number and the facet counts only ever cover
+materials the reader may see. Callers still pass the hits through
+repository.access.visible_materials (the index can lag behind the database, e.g. right after a
+library leaves its network).
 """
 
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from ..access import user_library_ids, user_network_ids
 from ..choices import GRADE_CHOICES, AccessLevel, MaterialType, Subject, TextbookSeries
 from ..models import CatalogueRecord, Library, MaterialPage
 from ..search_indexes import FIELD_WEIGHTS
+from .expressions import AllOf, AnyOf, Term, any_value
 from .vietnamese import query_terms
 
 
@@ -58,44 +60,37 @@ FACETS = {
 SORT_RELEVANCE, SORT_NEWEST = "", "new"
 
 
-def _terms(fieldname, values):
-    """Whoosh syntax matching any of `values` verbatim in ID field `fieldname`.
-
-    Values are quoted as single Whoosh terms ('...'); only codes and integers reach here.
-    """
-    quoted = " OR ".join(f"'{value}'" for value in sorted(str(v) for v in values))
-    return f"{fieldname}:({quoted})"
-
-
 def access_filter_query(user):
-    """The Whoosh filter query (str) for the published materials `user` may see, or None for all.
+    """The filter (a repository.search.expressions tree) of the published materials `user` may
+    see, or None for all.
 
     Mirrors repository.access.access_filter: access level public, OR a material of one of the
     user's libraries, OR access level group within one of the user's networks; superusers see all.
     """
     if user.is_authenticated and user.is_superuser:
         return None
-    clauses = [_terms("access_level", [AccessLevel.PUBLIC.value])]
+    clauses = [any_value("access_level", [AccessLevel.PUBLIC.value])]
     library_ids = user_library_ids(user)
     if library_ids:
-        clauses.append(_terms("library_id", library_ids))
+        clauses.append(any_value("library_id", library_ids))
         network_ids = user_network_ids(user)
         if network_ids:
-            clauses.append(
-                f"({_terms('access_level', [AccessLevel.GROUP.value])}"
-                f" AND {_terms('network_id', network_ids)})"
-            )
-    return " OR ".join(f"({clause})" for clause in clauses)
+            clauses.append(AllOf(any_value("access_level", [AccessLevel.GROUP.value]),
+                                 any_value("network_id", network_ids)))
+    return AnyOf(*clauses)
 
 
 def ranking_query(query):
-    """The Whoosh query (str) that ranks materials for a reader's `query`, or "" when it has no
-    syllable. Every term of repository.search.vietnamese.query_terms (folded syllables, folded
-    bigrams, exact forms when typed with diacritics) in every ranked field (FIELD_WEIGHTS), joined
-    by OR: no word is required; more of the query's words, side by side, in the exact form typed
-    and in weightier fields, score higher (BM25F)."""
+    """The expression (repository.search.expressions.AnyOf) that ranks materials for a reader's
+    `query`, or None when it has no syllable. Every term of
+    repository.search.vietnamese.query_terms (folded syllables, folded bigrams, exact forms when
+    typed with diacritics) in every ranked field (FIELD_WEIGHTS), any of them: no word is
+    required; more of the query's words, side by side, in the exact form typed and in weightier
+    fields, score higher (BM25, each field's terms weighted by its FIELD_WEIGHTS)."""
     terms = query_terms(query)
-    return " OR ".join(f"{field}:{term}" for field in FIELD_WEIGHTS for term in terms)
+    if not terms:
+        return None
+    return AnyOf(*(Term(field, term) for field in FIELD_WEIGHTS for term in terms))
 
 
 def search_materials(user, query="", filters=None, sort=SORT_RELEVANCE):
@@ -121,11 +116,11 @@ def search_materials(user, query="", filters=None, sort=SORT_RELEVANCE):
         facet = FACETS[key]
         if str(value) not in {str(code) for code, _label in facet.get_choices()}:
             raise ValueError(f"Unknown value {value!r} for facet {key!r}")
-        sqs = sqs.narrow(_terms(facet.filter_field, [value]))
+        sqs = sqs.narrow(any_value(facet.filter_field, [value]))
     ranking = ranking_query(query or "")
-    if ranking:
+    if ranking is not None:
         sqs = sqs.raw_search(ranking)
-    if not ranking or sort == SORT_NEWEST:
+    if ranking is None or sort == SORT_NEWEST:
         sqs = sqs.order_by("-published_at")
     for facet in FACETS.values():
         sqs = sqs.facet(facet.field)

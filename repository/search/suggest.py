@@ -10,7 +10,7 @@ its words is in one document the reader may see, so it never tells a reader a wo
 they may not open.
 
 The vocabulary comes from the backend (`field_vocabulary`, implemented by
-repository.search.backend for Whoosh), read again at most every HOCLIEU_SEARCH_VOCABULARY_MAX_AGE
+repository.search.backend), read again at most every HOCLIEU_SEARCH_VOCABULARY_MAX_AGE
 seconds; the counts come from ordinary searches limited to what the
 reader may see (repository.search.query.access_filter_query).
 """
@@ -23,6 +23,7 @@ from haystack import connections
 from haystack.query import SearchQuerySet
 
 from ..models import MaterialPage
+from .expressions import AllOf, AnyOf, Term
 from .query import access_filter_query
 from .vietnamese import exact_syllable, fold_syllable, has_diacritics, syllables
 
@@ -97,15 +98,15 @@ def candidates(word, forms):
 def _count(user, words):
     """Documents `user` may see that hold every one of `words` (exact or folded terms), and their
     folded bigram when two words are given."""
-    clauses = [f"(title_terms:{word} OR body_terms:{word})" for word in words]
+    terms = list(words)
     if len(words) == 2:
-        bigram = f"{fold_syllable(words[0])}_{fold_syllable(words[1])}"
-        clauses.append(f"(title_terms:{bigram} OR body_terms:{bigram})")
+        terms.append(f"{fold_syllable(words[0])}_{fold_syllable(words[1])}")
     sqs = SearchQuerySet().models(MaterialPage)
     access = access_filter_query(user)
     if access is not None:
         sqs = sqs.narrow(access)
-    return sqs.raw_search(" AND ".join(clauses)).count()
+    every = AllOf(*(AnyOf(Term("title_terms", term), Term("body_terms", term)) for term in terms))
+    return sqs.raw_search(every).count()
 
 
 def suggest(user, query):

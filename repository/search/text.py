@@ -1,4 +1,4 @@
-"""Vietnamese text for search: diacritic folding, the Whoosh analyzer built on it, result snippets.
+"""Vietnamese text for search: diacritic folding and result snippets (Whoosh's analysis and highlighting).
 
 Readers type Vietnamese with or without marks (`sách nói`, `sach noi`, `SÁCH NÓI`), with keyboards that
 send precomposed (NFC) or decomposed (NFD) characters, and old documents converted from TCVN3/VNI fonts
@@ -61,13 +61,9 @@ class VietnameseFoldFilter(Filter):
 
 
 def vietnamese_analyzer():
-    """The analyzer of every full-text field: NFC tokenizer, then Vietnamese folding.
-
-    No stemming and no stop words: Vietnamese words are single syllables, and English stop lists
-    would drop real Vietnamese syllables (`to` "big", `an` "eat").
-    Whoosh pickles the analyzer into the index, so these classes must keep their module path;
-    after changing them, rebuild the index (`manage.py rebuild_index`).
-    """
+    """The Whoosh analyzer that finds a query's words in a snippet's text: NFC tokenizer, then
+    Vietnamese folding. No stemming and no stop words: Vietnamese words are single syllables, and
+    English stop lists would drop real Vietnamese syllables (`to` "big", `an` "eat")."""
     return NFCRegexTokenizer() | VietnameseFoldFilter()
 
 

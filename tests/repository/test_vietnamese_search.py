@@ -222,7 +222,9 @@ def test_suggestion_vocabulary_is_read_again_at_most_every_max_age(corpus, make_
     clock = [1000.0]
     monkeypatch.setattr(suggestions.time, "monotonic", lambda: clock[0])
     settings.HOCLIEU_SEARCH_VOCABULARY_MAX_AGE = 300
-    suggestions._cache.clear()
+    # A copy of the vocabulary of its own: one read at the fake clock's times must not outlive the
+    # test (on a machine up for less than those 1,301 s it would look fresh to the next test).
+    monkeypatch.setattr(suggestions, "_cache", {})
     assert "quang" not in suggestions.vocabulary()
     page = make_material("office/test.docx", title="Quang hợp ở thực vật")
     rebuild_search_index()
