@@ -5,7 +5,8 @@ a new 001: HARV0000001, ...) pre-rendered as ListRecords pages of 100 (metadataP
 resumption tokens, served over HTTP on loopback by a threaded http.server, so the provider's own cost
 is next to nothing and what is measured is the harvester.
 Harvester: a fresh SQLite database (cms.settings.test, migrated here); the search indexing tasks the
-harvest queues per page are not run (the worker's job, as in bench_marc_import.py).
+harvest queues per page and the quality check it queues at the end are not run (the worker's job, as
+in bench_marc_import.py).
 
 Measured in the same run:
 - harvest: exchange.harvesting.harvest_source(full=True) into an empty union catalogue;
@@ -121,7 +122,8 @@ def scythe_alone(url):
 
 
 class _Queued:
-    """Stands for the indexing task: in production it is queued for the worker, not run here."""
+    """Stands for the indexing and quality-check tasks: in production they are queued for the worker,
+    not run here."""
 
     @staticmethod
     def enqueue(ids):
@@ -140,6 +142,7 @@ def main():
     from repository.models import CatalogueRecord, Library
 
     harvesting.reindex_catalogue_records_task = _Queued
+    harvesting.check_changed_catalogue_records_task = _Queued
     importing.reindex_catalogue_records_task = _Queued
 
     pages, marcxml_path = generate(args.records)

@@ -13,11 +13,13 @@
    (MARC21slim in the record's <metadata>) is read like a MARCXML file's record
    (repository.catalogue.records.record_from_element), prepared and upserted by the print
    catalogue's own functions (repository.catalogue.importing.prepare_record, save_record) as a
-   harvested CatalogueRecord of the source's member library, keyed by its 001/003 (or ISBN); a
-   header with status="deleted" (§2.5.1) marks the record that identifier became deleted, which
-   takes it out of search. Which record an identifier became is kept in HarvestedRecord. One bad
-   record is a failure with its identifier and reason; the others go on. After each page commits,
-   one task indexes its changed records for search.
+   harvested CatalogueRecord of the source's member library, keyed by the source and the record's
+   OAI identifier (§2.4; HarvestedRecord maps it to its row, one row per identifier), never by
+   001/003 or ISBN: two sources, or two records of one feed, that share a 001/003 keep a row each,
+   and a harvested record never overwrites one the library imported itself. A header with
+   status="deleted" (§2.5.1) marks the record that identifier became deleted, which takes it out
+   of search. One bad record is a failure with its identifier and reason; the others go on. After
+   each page commits, one task indexes its changed records for search.
 4. Access (repository.access.visible_catalogue_records): records from a source without a token are
    the provider's public feed, public metadata. With a token (a network's feed), a record is public
    only when its MARC 506 says so (first indicator 0, "no restrictions"); any other is `group`,
@@ -27,6 +29,18 @@ A harvest that fails as a whole (HTTP error, an OAI-PMH error other than noRecor
 is not well-formed, an expired resumption token) keeps the records applied so far; the source's
 last_datestamp moves on only after a harvest with no failure at all, so the next one fetches the
 failed records again.
+
+A harvest from the start (`full`, or a source with no last_datestamp yet) lists the whole feed.
+When it ends with no failure at all, every page fetched and every record applied, the records of
+the source whose identifiers the list did not hold are marked deleted as a deleted header would
+(PageApplier.drop_unlisted; counted in the run's `deleted` and `dropped`). That is how a harvester
+learns of deletions from a provider that keeps none (Identify deletedRecord `no`, or `transient`,
+§4.2), and of records that left the source's set; a harvest that failed or lost a record marks
+nothing.
+
+After a run that created, changed or deleted records, the member library's changed records are
+checked against the quality rules by a task (repository.tasks.check_changed_catalogue_records_task),
+in the worker.
 """
 
 import logging
@@ -42,16 +56,11 @@ from oaipmh_scythe.iterator import OAIResponseIterator
 
 from repository.catalogue import records as marc
 from repository.catalogue.errors import MarcRecordError
-from repository.catalogue.importing import (
-    LOOK_UP,
-    existing_records,
-    prepare_record,
-    record_key,
-    save_record,
-)
+from repository.catalogue.importing import prepare_record, save_record
 from repository.choices import AccessLevel
 from repository.models import CatalogueRecord, CatalogueSource
 from repository.search.tasks import reindex_catalogue_records_task
+from repository.tasks import check_changed_catalogue_records_task
 
 from .models import HarvestedRecord, HarvestRun, HarvestSource, HarvestStatus
 
@@ -135,9 +144,10 @@ def _marc_element(record_element):
     )
 
 
-def _mark_deleted(record_id):
-    """Mark CatalogueRecord `record_id` deleted; True when it was not deleted before."""
-    record = CatalogueRecord.objects.filter(pk=record_id, deleted=False).first()
+def _mark_deleted(record_id, identifier):
+    """Mark CatalogueRecord `record_id` deleted when it is the harvested record of OAI identifier
+    `identifier` (never a record the library imported itself); True when it was not deleted before."""
+    record = CatalogueRecord.objects.filter(pk=record_id, source_identifier=identifier, deleted=False).first()
     if record is None:
         return False
     record.deleted = True
@@ -147,25 +157,31 @@ def _mark_deleted(record_id):
 
 
 class PageApplier:
-    """Applies the <record>s of ListRecords pages of one harvest to the catalogue (module step 3)."""
+    """Applies the <record>s of ListRecords pages of one harvest to the catalogue (module step 3).
 
-    def __init__(self, source, run):
+    With `track_listed` (a harvest of the complete list, from the start) it keeps the identifiers
+    of every record the list held (`listed`, a set of str), for drop_unlisted."""
+
+    def __init__(self, source, run, track_listed=False):
         self.source = source
         self.run = run
         self.with_token = source.has_token
         self.library = source.member_library
+        self.listed = set() if track_listed else None
 
     def apply(self, root):
         """Apply one ListRecords response (`root`, the lxml <OAI-PMH> element); returns the number of
-        records it held. The page's records are read and prepared first, then the records and links
-        they update are looked up once for the page; the page's changed records are indexed once its
-        transaction commits."""
+        records it held. The page's records are read and prepared first, then the records their
+        identifiers became are looked up once for the page (HarvestedRecord); the page's changed
+        records are indexed once its transaction commits."""
         items = []
         count = 0
         for element in root.iterfind(f"{OAI}ListRecords/{OAI}record"):
             count += 1
             header = element.find(f"{OAI}header")
             identifier = _text(header, f"{OAI}identifier") if header is not None else ""
+            if identifier and self.listed is not None:
+                self.listed.add(identifier)
             try:
                 if not identifier:
                     raise HarvestRecordError("biểu ghi không có <header>/<identifier>")
@@ -179,11 +195,33 @@ class PageApplier:
                 items.append((identifier, datestamp, prepared))
             except (HarvestRecordError, MarcRecordError) as exc:
                 self.run.add_failure(identifier, str(exc))
+        self._apply_items(items)
+        return count
+
+    def drop_unlisted(self, chunk_size=500):
+        """Mark deleted the records of the source whose identifiers the complete list (`listed`)
+        did not hold, as a `status="deleted"` header would (their HarvestedRecord keeps its
+        datestamp); counted in the run's `deleted` and `dropped`. Returns how many were marked."""
+        unlisted = [(identifier, datestamp) for identifier, datestamp in
+                    HarvestedRecord.objects.filter(source=self.source, deleted=False)
+                    .values_list("identifier", "datestamp").iterator()
+                    if identifier not in self.listed]
+        before = self.run.deleted
+        for start in range(0, len(unlisted), chunk_size):
+            self._apply_items([(identifier, datestamp, None)
+                               for identifier, datestamp in unlisted[start:start + chunk_size]])
+        self.run.dropped += self.run.deleted - before
+        return self.run.deleted - before
+
+    def _apply_items(self, items):
+        """Apply [(identifier, datestamp, PreparedRecord, or None for a deletion)] in one transaction,
+        each in a savepoint; a record that cannot be saved is a failure and the others go on."""
         changed = []
         with transaction.atomic():
             self.links = {link.identifier: link for link in HarvestedRecord.objects.filter(
                 source=self.source, identifier__in=[identifier for identifier, _d, _p in items])}
-            self.found = existing_records(self.library, [p.columns for _i, _d, p in items if p is not None])
+            self.records = CatalogueRecord.objects.prefetch_related("holdings").in_bulk(
+                [link.record_id for link in self.links.values() if link.record_id])
             self.seen = set()
             for identifier, datestamp, prepared in items:
                 try:
@@ -192,30 +230,42 @@ class PageApplier:
                             changed += self._delete(identifier, datestamp)
                         else:
                             changed += self._upsert(identifier, datestamp, prepared)
+                    self.seen.add(identifier)
                 except Exception as exc:  # a database error on one record must not stop the harvest
                     logger.exception("harvest %s: record %s not saved", self.source.name, identifier)
                     self.run.add_failure(identifier, f"không lưu được ({type(exc).__name__}: {exc})")
             if changed:
                 ids = sorted(set(changed))
                 transaction.on_commit(lambda: reindex_catalogue_records_task.enqueue(ids))
-        return count
+
+    def _own_record(self, link, identifier):
+        """The CatalogueRecord (holdings prefetched) that `identifier` became in the member library,
+        or None: no link yet, a tombstone, or a row that is not this identifier's harvested record
+        in this library (the member library was changed, or a row shared before identifiers
+        keyed harvested records): a new row is made then."""
+        if link is None or link.record_id is None:
+            return None
+        if identifier in self.seen:  # the identifier came twice in this page: read its row again
+            record = CatalogueRecord.objects.prefetch_related("holdings").filter(pk=link.record_id).first()
+        else:
+            record = self.records.get(link.record_id)
+        if record is None or record.source_identifier != identifier or record.library_id != self.library.pk:
+            return None
+        return record
 
     def _upsert(self, identifier, datestamp, prepared):
-        key = record_key(prepared.columns)
-        # A key met twice in a page: the first save made or changed the record, look it up again.
-        existing = self.found.get(key) if key not in self.seen else LOOK_UP
+        link = self.links.get(identifier)
+        existing = self._own_record(link, identifier)
         outcome, pk = save_record(self.library, prepared, CatalogueSource.HARVESTED, self.source.name,
-                                  existing)
-        self.seen.add(key)
+                                  existing, source_identifier=identifier)
         setattr(self.run, outcome, getattr(self.run, outcome) + 1)
         changed = [] if outcome == "unchanged" else [pk]
-        link = self.links.get(identifier)
         if link is None:
             self.links[identifier] = HarvestedRecord.objects.create(
                 source=self.source, identifier=identifier, datestamp=datestamp, record_id=pk)
             return changed
-        if link.record_id and link.record_id != pk and _mark_deleted(link.record_id):
-            changed.append(link.record_id)  # the provider changed the record's 001: the old one goes
+        if link.record_id and link.record_id != pk and _mark_deleted(link.record_id, identifier):
+            changed.append(link.record_id)  # its row in the former member library goes
         link.record_id, link.datestamp, link.deleted = pk, datestamp, False
         link.save(update_fields=["record", "datestamp", "deleted"])
         return changed
@@ -227,7 +277,7 @@ class PageApplier:
                 source=self.source, identifier=identifier, datestamp=datestamp, deleted=True)
             return []
         changed = []
-        if link.record_id and _mark_deleted(link.record_id):
+        if link.record_id and _mark_deleted(link.record_id, identifier):
             self.run.deleted += 1
             changed.append(link.record_id)
         link.datestamp, link.deleted = datestamp, True
@@ -253,7 +303,7 @@ def harvest_source(source, full=False, progress=None):
     run = HarvestRun.objects.create(source=source, full=full, from_datestamp=from_moment)
     HarvestSource.objects.filter(pk=source.pk).update(last_status=HarvestStatus.RUNNING,
                                                      last_run_at=run.started_at)
-    applier = PageApplier(source, run)
+    applier = PageApplier(source, run, track_listed=from_moment is None)
     records = 0
     try:
         with open_scythe(source) as scythe:
@@ -278,9 +328,14 @@ def harvest_source(source, full=False, progress=None):
         run.message = _describe(exc)
         logger.warning("harvest %s failed: %s", source.name, run.message)
     else:
+        if from_moment is None and not run.failed:
+            applier.drop_unlisted()
         run.status = HarvestStatus.PARTIAL if run.failed else HarvestStatus.SUCCESS
     run.finished_at = timezone.now()
     run.save()
+    if run.created or run.updated or run.deleted:
+        library_ids = [source.member_library_id]
+        transaction.on_commit(lambda: check_changed_catalogue_records_task.enqueue(library_ids))
     updates = {"last_status": run.status}
     if run.status == HarvestStatus.SUCCESS and run.response_date is not None:
         updates["last_datestamp"] = run.response_date

@@ -268,7 +268,9 @@ class HarvestSource(models.Model):
 class HarvestRun(models.Model):
     """One harvest of a source: when, from which datestamp, what came in and what failed.
 
-    `failures` is a list of {"identifier": OAI identifier or "", "reason": str}, at most
+    `deleted` counts the records the harvest marked deleted: those a `status="deleted"` header named,
+    and, after a complete harvest from the start, those the list no longer held (`dropped` of them;
+    exchange.harvesting). `failures` is a list of {"identifier": OAI identifier or "", "reason": str}, at most
     MAX_FAILURES_KEPT kept (`failed` counts them all); `message` says why a run failed as a whole
     (HTTP error, OAI-PMH error, bad XML).
     """
@@ -289,6 +291,9 @@ class HarvestRun(models.Model):
     updated = models.PositiveIntegerField(_("cập nhật"), default=0)
     unchanged = models.PositiveIntegerField(_("không đổi"), default=0)
     deleted = models.PositiveIntegerField(_("đã xoá"), default=0)
+    dropped = models.PositiveIntegerField(
+        _("không còn trong nguồn"), default=0,
+        help_text=_("Trong số đã xoá: biểu ghi không có trong danh sách đầy đủ của nguồn (thu thập từ đầu)."))
     failed = models.PositiveIntegerField(_("lỗi"), default=0)
     failures = models.JSONField(_("biểu ghi lỗi"), default=list, blank=True)
     message = models.TextField(_("thông báo"), blank=True)
@@ -309,15 +314,20 @@ class HarvestRun(models.Model):
 
 
 class HarvestedRecord(models.Model):
-    """Which CatalogueRecord an OAI identifier of a source became, so a later `status="deleted"`
-    header (which carries no metadata, so no 001) finds the record to delete."""
+    """Which CatalogueRecord an OAI identifier of a source became: the key of a harvested record.
+
+    OAI-PMH 2.0 §2.4: an identifier names one item of a repository, so (source, identifier) is one
+    row of the catalogue (one-to-one: two identifiers never share a row), updated in place by every
+    later harvest whatever its 001/003 or ISBN, and found again by a `status="deleted"` header
+    (which carries no metadata, so no 001). `deleted` without a `record` is a tombstone of an item
+    this hub never held."""
 
     source = models.ForeignKey(HarvestSource, verbose_name=_("nguồn"), on_delete=models.CASCADE,
                                related_name="records")
     identifier = models.CharField(_("định danh OAI"), max_length=255)
     datestamp = models.CharField(_("dấu thời gian"), max_length=32, blank=True)
-    record = models.ForeignKey("repository.CatalogueRecord", verbose_name=_("biểu ghi"), null=True,
-                               blank=True, on_delete=models.SET_NULL, related_name="+")
+    record = models.OneToOneField("repository.CatalogueRecord", verbose_name=_("biểu ghi"), null=True,
+                                  blank=True, on_delete=models.SET_NULL, related_name="+")
     deleted = models.BooleanField(_("đã xoá"), default=False)
 
     class Meta:

@@ -105,8 +105,8 @@ class HarvestRunViewSet(NoGroupPermissionsMixin, ModelViewSet):
     ]
     list_filter = ["status", "source"]
     inspect_view_fields = ["source", "started_at", "finished_at", "status", "full", "from_datestamp",
-                           "response_date", "pages", "created", "updated", "unchanged", "deleted", "failed",
-                           "message"]
+                           "response_date", "pages", "created", "updated", "unchanged", "deleted", "dropped",
+                           "failed", "message"]
     search_fields = ["message"]
     search_backend_name = None
 

@@ -4,7 +4,7 @@ import dataclasses
 
 from django_tasks import task
 
-from .catalogue.quality import check_libraries
+from .catalogue.quality import check_changed_records, check_libraries
 from .pipeline import process_derivative
 
 
@@ -25,3 +25,13 @@ def check_catalogue_quality_task(library_ids):
     quality rules and store the failures (repository.catalogue.quality.check_libraries). Returns the
     summary as a dict: checked, failing, issues."""
     return dataclasses.asdict(check_libraries(library_ids))
+
+
+@task()
+def check_changed_catalogue_records_task(library_ids):
+    """Check the catalogue records of the Libraries `library_ids` (list of int) changed since their
+    last quality check, and the duplicate issues they concern, and store the failures
+    (repository.catalogue.quality.check_changed_records). Queued after each `import_marc` import
+    and each harvest run that changed records, so the report follows without anyone pressing
+    the check button. Returns the summary as a dict: checked, failing, issues."""
+    return dataclasses.asdict(check_changed_records(library_ids))

@@ -14,10 +14,13 @@ Reading is streamed, record by record, so memory stays flat however large the fi
 
 Every string is normalised to Unicode NFC (records.normalize_record). Each malformed record is
 reported with its file, record number and byte offset and the reason, while the others are kept.
-Records are keyed by (library, 003, 001), or (library, ISBN-13) where 001 is missing, so a second
-import updates instead of duplicating. Writes are committed in batches, one transaction per batch
-(a savepoint per record, so one failing write does not undo the batch); once a batch commits, one
-task indexes its new and changed records for search (repository.search.tasks).
+Records are keyed by (library, 003, 001), or (library, ISBN-13) where 001 is missing, among the
+records of the same origin (the library's own, or those of one `--harvested-from` source name), so
+a second import updates instead of duplicating, and a file from another library never overwrites the
+library's own records; records harvested over OAI-PMH (keyed by their OAI identifier,
+CatalogueRecord.source_identifier) are never matched. Writes are committed in batches, one
+transaction per batch (a savepoint per record, so one failing write does not undo the batch); once a
+batch commits, one task indexes its new and changed records for search (repository.search.tasks).
 """
 
 import dataclasses
@@ -294,16 +297,20 @@ def prepare_record(record):
 
 
 def record_key(columns):
-    """The key of a record in its library: ("001", 003, 001), or ("isbn", ISBN-13) without 001."""
+    """The key of an imported record among its library's records of the same origin: ("001", 003,
+    001), or ("isbn", ISBN-13) without 001."""
     if columns["control_number"]:
         return ("001", columns["control_number_identifier"], columns["control_number"])
     return ("isbn", columns["isbn"])
 
 
-def existing_records(library, columns_list):
-    """{key: CatalogueRecord (holdings prefetched)} of the records of `library` that the records
-    with `columns_list` (dicts of record_columns) would update; one query per kind of key."""
-    records = CatalogueRecord.objects.filter(library=library).prefetch_related("holdings")
+def existing_records(library, columns_list, source=CatalogueSource.LOCAL, source_name=""):
+    """{key: CatalogueRecord (holdings prefetched)} of the imported records of `library` from
+    `source`/`source_name` that the records with `columns_list` (dicts of record_columns) would
+    update; one query per kind of key. Harvested records keyed by an OAI identifier are left out."""
+    records = (CatalogueRecord.objects.filter(library=library, source=source, source_name=source_name,
+                                              source_identifier="")
+               .prefetch_related("holdings"))
     numbers = {c["control_number"] for c in columns_list if c["control_number"]}
     isbns = {c["isbn"] for c in columns_list if not c["control_number"]}
     found = {}
@@ -328,16 +335,23 @@ def _holdings_of(record):
 LOOK_UP = object()  # save_record's `existing` when the caller has not looked the record up
 
 
-def save_record(library, prepared, source=CatalogueSource.LOCAL, source_name="", existing=LOOK_UP):
+def save_record(library, prepared, source=CatalogueSource.LOCAL, source_name="", existing=LOOK_UP,
+                source_identifier=""):
     """Create or update the CatalogueRecord of `prepared` (a PreparedRecord) in `library`, and
     replace its holdings. Returns (outcome, record pk); outcome is "created", "updated" or
     "unchanged" (same MARCXML, source and holdings as stored). The search index is not updated
     here: import_raw_records queues one indexing task per batch. `existing` is the record to update, or
     None for a new one, when the caller has looked it up already (existing_records); by default
-    it is looked up here."""
+    it is looked up here by its key (record_key) among the records of `source`/`source_name`.
+    `source_identifier` (an OAI identifier) makes a harvested record keyed by it: the caller must
+    then give `existing` (ValueError otherwise), as exchange.harvesting does."""
     if existing is LOOK_UP:
-        existing = existing_records(library, [prepared.columns]).get(record_key(prepared.columns))
-    values = {**prepared.columns, "marcxml": prepared.marcxml, "source": source, "source_name": source_name}
+        if source_identifier:
+            raise ValueError("a record keyed by its source identifier needs `existing` from the caller")
+        existing = existing_records(library, [prepared.columns], source, source_name).get(
+            record_key(prepared.columns))
+    values = {**prepared.columns, "marcxml": prepared.marcxml, "source": source, "source_name": source_name,
+              "source_identifier": source_identifier}
     if existing is None:
         record = CatalogueRecord(library=library, **values)
         record._search_indexed_by_batch = True
@@ -373,7 +387,8 @@ def import_raw_records(raw_records, library, path="", report=None, source=Catalo
     def flush():
         changed = []
         with transaction.atomic():
-            found = existing_records(library, [prepared.columns for _raw, prepared in batch])
+            found = existing_records(library, [prepared.columns for _raw, prepared in batch],
+                                     source, source_name)
             seen = set()
             for raw, prepared in batch:
                 key = record_key(prepared.columns)

@@ -18,7 +18,8 @@ Scope, deliberately small:
 
 `check_libraries` runs every rule over the active records of some libraries and stores what fails
 as QualityIssue rows (replacing the previous check's), so the report reads them without parsing
-the MARCXML again.
+the MARCXML again. `check_changed_records` does the same for the records changed since their last
+check only (run by a task after each `import_marc` and each harvest run).
 """
 
 import dataclasses
@@ -27,7 +28,7 @@ import unicodedata
 from collections import defaultdict
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from lxml import etree
@@ -440,10 +441,20 @@ class DuplicateIndex:
     def __init__(self, records, links=None):
         self._index = defaultdict(list)
         self._links = links or {}
+        self._records = {}
         for record in records:
+            self._records[record.pk] = record
             member = member_key(record)
             for key in duplicate_keys(record):
                 self._index[key].append((member, record))
+
+    def record(self, pk):
+        """The indexed CatalogueRecord with primary key `pk`, or None when it is not indexed."""
+        return self._records.get(pk)
+
+    def sharing(self, keys):
+        """The pks (set of int) of the indexed records having one of the duplicate keys `keys`."""
+        return {record.pk for key in keys for _member, record in self._index.get(key, ())}
 
     def _copied(self, record, other):
         if record.pk not in self._links and other.pk not in self._links:
@@ -488,7 +499,7 @@ class DuplicateIndex:
 
 @dataclasses.dataclass
 class CheckSummary:
-    """What check_libraries did: records checked, records failing at least one rule, issues stored."""
+    """What a check did: records checked, records failing at least one rule, issues stored."""
 
     checked: int = 0
     failing: int = 0
@@ -502,6 +513,45 @@ def _network_records(library_ids):
             .filter(Q(library__network_id__in=networks) | Q(library_id__in=library_ids)))
 
 
+def _lock_libraries(library_ids):
+    """Lock the rows of the libraries `library_ids` and of the other libraries of their networks
+    (SELECT ... FOR UPDATE, in pk order) until the transaction ends, so two checks that write the
+    issues of the same records (the duplicate rule reaches across a network) run one after the
+    other. SQLite, which takes no row locks, runs one writing transaction at a time anyway."""
+    networks = Library.objects.filter(pk__in=library_ids, network__isnull=False).values("network_id")
+    list(Library.objects.select_for_update().filter(Q(pk__in=library_ids) | Q(network_id__in=networks))
+         .order_by("pk").values_list("pk", flat=True))
+
+
+def _duplicate_index(library_ids, chunk_size):
+    """The DuplicateIndex of the active records of the networks of `library_ids` (_network_records),
+    with the 035 $a values of those that have any."""
+    network = _network_records(library_ids)
+    links = {pk: set(system_control_numbers(marcxml)) for pk, marcxml in
+             network.filter(marcxml__contains='tag="035"').values_list("pk", "marcxml").iterator()}
+    return DuplicateIndex(network.only(
+        "pk", "library__code", "source", "source_name", "control_number", "control_number_identifier",
+        "isbn", "title", "authors", "publication_year",
+    ).iterator(chunk_size=chunk_size), links)
+
+
+def _issues(record_id, problems, now):
+    return [QualityIssue(record_id=record_id, rule=p.rule, tag=p.tag, message=p.message,
+                         duplicate_of_id=p.duplicate_of, checked_at=now) for p in problems]
+
+
+def _chunks(items, size):
+    """`items` (an iterable) as lists of at most `size` items, in order."""
+    chunk = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 @transaction.atomic
 def check_libraries(library_ids, now=None, chunk_size=500):
     """Check every active record of the libraries `library_ids` (iterable of pks) against every
@@ -512,16 +562,11 @@ def check_libraries(library_ids, now=None, chunk_size=500):
     at a time. Returns a CheckSummary."""
     library_ids = list(library_ids)
     now = now or timezone.now()
+    _lock_libraries(library_ids)
     QualityIssue.objects.of_libraries(library_ids).delete()
     records = (CatalogueRecord.objects.active().filter(library_id__in=library_ids)
                .select_related("library").order_by("pk"))
-    network = _network_records(library_ids)
-    links = {pk: set(system_control_numbers(marcxml)) for pk, marcxml in
-             network.filter(marcxml__contains='tag="035"').values_list("pk", "marcxml").iterator()}
-    duplicates = DuplicateIndex(network.only(
-        "pk", "library__code", "source", "source_name", "control_number", "control_number_identifier",
-        "isbn", "title", "authors", "publication_year",
-    ).iterator(chunk_size=chunk_size), links)
+    duplicates = _duplicate_index(library_ids, chunk_size)
     summary = CheckSummary()
     batch = []
     for record in records.iterator(chunk_size=chunk_size):
@@ -530,13 +575,95 @@ def check_libraries(library_ids, now=None, chunk_size=500):
         problems.extend(duplicates.problems_for(record))
         if problems:
             summary.failing += 1
-        batch.extend(QualityIssue(record=record, rule=p.rule, tag=p.tag, message=p.message,
-                                  duplicate_of_id=p.duplicate_of, checked_at=now) for p in problems)
+        batch.extend(_issues(record.pk, problems, now))
         if len(batch) >= chunk_size:
             summary.issues += len(QualityIssue.objects.bulk_create(batch))
             batch = []
     summary.issues += len(QualityIssue.objects.bulk_create(batch))
     CatalogueRecord.objects.filter(library_id__in=library_ids).update(quality_checked_at=now)
+    return summary
+
+
+def changed_records(library_ids):
+    """QuerySet of the records (deleted ones included) of the libraries `library_ids` changed since
+    their last quality check: never checked, or saved (`updated_at`) after it."""
+    return CatalogueRecord.objects.filter(library_id__in=list(library_ids)).filter(
+        Q(quality_checked_at=None) | Q(updated_at__gt=F("quality_checked_at")))
+
+
+@transaction.atomic
+def check_changed_records(library_ids, now=None, chunk_size=500):
+    """Check the records of the libraries `library_ids` (iterable of pks) changed since their last
+    check (changed_records: new, updated or deleted by an import or a harvest), and store the
+    failures, leaving the other records' per-record issues as they are.
+
+    The changed records' previous issues are replaced (a deleted one loses them), the per-record
+    rules (RECORD_RULES) read their MARCXML, and their `quality_checked_at` becomes `now` (default:
+    the current time, taken before reading, so a record saved during the check is checked again
+    next time). The duplicate rule needs the others: the active records of the libraries'
+    networks are indexed (duplicate keys only, as check_libraries does), and the duplicate issues
+    are found again for the changed records and for every record they may concern: the records
+    that share a duplicate key with a changed record, with the partners its previous duplicate
+    issues named or that named it (the keys it had before the change), so a record whose
+    duplicate was corrected or deleted loses its issue too. Gives the issues check_libraries would
+    store for those records. Returns a CheckSummary (checked: the active changed records)."""
+    library_ids = list(library_ids)
+    now = now or timezone.now()
+    _lock_libraries(library_ids)
+    summary = CheckSummary()
+    checked_ids, active_ids, failing, partners = [], [], set(), set()
+    stale = changed_records(library_ids).select_related("library").order_by("pk")
+    for chunk in _chunks(stale.iterator(chunk_size=chunk_size), chunk_size):
+        ids = [record.pk for record in chunk]
+        checked_ids.extend(ids)
+        duplicates = QualityIssue.objects.filter(rule=QualityRule.DUPLICATE)
+        partners.update(duplicates.filter(record_id__in=ids).values_list("duplicate_of_id", flat=True))
+        partners.update(duplicates.filter(duplicate_of_id__in=ids).values_list("record_id", flat=True))
+        QualityIssue.objects.filter(record_id__in=ids).delete()
+        batch = []
+        for record in chunk:
+            if record.deleted:
+                continue
+            active_ids.append(record.pk)
+            problems = check_catalogue_record(record)
+            if problems:
+                failing.add(record.pk)
+            batch.extend(_issues(record.pk, problems, now))
+        summary.issues += len(QualityIssue.objects.bulk_create(batch))
+    if not checked_ids:
+        return summary
+    summary.checked = len(active_ids)
+
+    index = _duplicate_index(library_ids, chunk_size)
+    partners.discard(None)
+    active_ids = [pk for pk in active_ids if index.record(pk) is not None]  # not deleted meanwhile
+    keys = set()
+    for pk in active_ids:
+        keys.update(duplicate_keys(index.record(pk)))
+    outside = [pk for pk in partners if index.record(pk) is None]
+    for chunk in _chunks(outside, chunk_size):
+        for record in CatalogueRecord.objects.filter(pk__in=chunk).only(
+                "pk", "isbn", "title", "authors", "publication_year"):
+            keys.update(duplicate_keys(record))
+    indexed_partners = {pk for pk in partners if index.record(pk) is not None}
+    for pk in indexed_partners:
+        keys.update(duplicate_keys(index.record(pk)))
+    concerned = (index.sharing(keys) | indexed_partners) - set(checked_ids)
+    for chunk in _chunks(sorted(concerned), chunk_size):
+        QualityIssue.objects.filter(record_id__in=chunk, rule=QualityRule.DUPLICATE).delete()
+    batch = []
+    for pk in active_ids:
+        problems = index.problems_for(index.record(pk))
+        if problems:
+            failing.add(pk)
+        batch.extend(_issues(pk, problems, now))
+    for pk in sorted(concerned):
+        batch.extend(_issues(pk, index.problems_for(index.record(pk)), now))
+    for chunk in _chunks(batch, chunk_size):
+        summary.issues += len(QualityIssue.objects.bulk_create(chunk))
+    for chunk in _chunks(checked_ids, chunk_size):
+        CatalogueRecord.objects.filter(pk__in=chunk).update(quality_checked_at=now)
+    summary.failing = len(failing)
     return summary
 
 

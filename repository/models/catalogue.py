@@ -5,8 +5,14 @@ from its library system (ILS: Koha, VietBiblio) by `manage.py import_marc`, or h
 library. The whole record is kept as MARCXML (`marcxml`, NFC text); the columns beside it are what
 search and display need, taken from the record's fields (MARC 21 Format for Bibliographic Data):
 
-- `control_number` 001 and `control_number_identifier` 003: the key of the record in its library;
-  a record without 001 is keyed by its ISBN instead (020 $a, normalised to ISBN-13);
+- `control_number` 001 and `control_number_identifier` 003: the key of an imported record among the
+  records of its library from the same origin (`source`, `source_name`: the library's own print
+  records, or the records a file brought from one other library); a record without 001 is keyed
+  by its ISBN instead (020 $a, normalised to ISBN-13);
+- `source_identifier`: the OAI-PMH identifier of a record harvested from a feed (exchange.harvesting),
+  which keys it instead (OAI-PMH 2.0 §2.4: the identifier names one item of the repository), so
+  a harvested record never takes the place of another source's record or of one the library
+  imported itself, whatever their 001/003 or ISBN;
 - `title` 245 $a $b $n $p, `authors` 100/110/700/710 $a (one per line),
 - `publisher` and `publication_year` 264 $b/$c (260 where 264 is absent),
 - `ddc` 082 $a, `language` 008/35-37 (041 $a where 008 has none), `record_type` leader/06.
@@ -55,8 +61,11 @@ class CatalogueRecordQuerySet(models.QuerySet):
 class CatalogueRecord(models.Model):
     """One MARC 21 bibliographic record of a library's print catalogue (see the module docstring).
 
-    Unique per (library, 003, 001) where 001 is present, else per (library, ISBN-13), so a second
-    import of the same file updates the records instead of adding them again.
+    An imported record (no `source_identifier`) is unique per (library, source, source name, 003,
+    001) where 001 is present, else per (library, source, source name, ISBN-13), so a second import
+    of the same file updates the records instead of adding them again. A harvested record is one
+    row per (harvest source, OAI identifier), which exchange.models.HarvestedRecord holds; its
+    001/003 and ISBN may repeat those of any other record.
     """
 
     library = models.ForeignKey(
@@ -68,6 +77,11 @@ class CatalogueRecord(models.Model):
     source_name = models.CharField(
         _("tên nguồn thu thập"), max_length=255, blank=True,
         help_text=_("Với biểu ghi thu thập: tên nguồn (thư viện, điểm OAI-PMH) mà biểu ghi đến từ đó."),
+    )
+    source_identifier = models.CharField(
+        _("định danh OAI-PMH ở nguồn"), max_length=255, blank=True, editable=False,
+        help_text=_("Với biểu ghi thu thập qua OAI-PMH: định danh của biểu ghi ở nguồn; biểu ghi được nhận "
+                    "diện theo định danh này thay vì 001/003."),
     )
     control_number = models.CharField(_("số kiểm soát (001)"), max_length=64, blank=True)
     control_number_identifier = models.CharField(
@@ -114,13 +128,13 @@ class CatalogueRecord(models.Model):
         ordering = ["title", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["library", "control_number_identifier", "control_number"],
-                condition=~Q(control_number=""),
+                fields=["library", "source", "source_name", "control_number_identifier", "control_number"],
+                condition=~Q(control_number="") & Q(source_identifier=""),
                 name="unique_catalogue_record_control_number",
             ),
             models.UniqueConstraint(
-                fields=["library", "isbn"],
-                condition=Q(control_number="") & ~Q(isbn=""),
+                fields=["library", "source", "source_name", "isbn"],
+                condition=Q(control_number="") & ~Q(isbn="") & Q(source_identifier=""),
                 name="unique_catalogue_record_isbn_without_001",
             ),
         ]

@@ -1,6 +1,7 @@
 """A canned OAI-PMH 2.0 provider on loopback for the harvester's tests: real HTTP, pages we control.
 
-`OaiFeed` serves Identify and ListRecords pages set by the test (`pages`: a list of lists of record
+`OaiFeed` serves Identify (with the deletedRecord policy given) and ListRecords pages set by the test
+(`pages`: a list of lists of record
 XML strings; each page but the last gets a resumptionToken naming the next one); a page may be
 replaced by an HTTP status to fail there. Every request's arguments and Authorization header are
 kept in `requests`.
@@ -46,9 +47,11 @@ def oai_record(identifier, datestamp, marc=None, deleted=False, metadata_xml=Non
 class OaiFeed:
     """The canned provider; `url` is its baseURL once started (a context manager)."""
 
-    def __init__(self, response_date="2026-03-01T08:00:00Z", granularity="YYYY-MM-DDThh:mm:ssZ"):
+    def __init__(self, response_date="2026-03-01T08:00:00Z", granularity="YYYY-MM-DDThh:mm:ssZ",
+                 deleted_record="persistent"):
         self.response_date = response_date
         self.granularity = granularity
+        self.deleted_record = deleted_record
         self.pages = [[]]
         self.requests = []
         feed = self
@@ -83,7 +86,7 @@ class OaiFeed:
             return 200, (f"{head}<Identify><repositoryName>Thử</repositoryName><baseURL>{self.url}</baseURL>"
                          "<protocolVersion>2.0</protocolVersion><adminEmail>a@b.vn</adminEmail>"
                          "<earliestDatestamp>2020-01-01T00:00:00Z</earliestDatestamp>"
-                         f"<deletedRecord>persistent</deletedRecord><granularity>{self.granularity}"
+                         f"<deletedRecord>{self.deleted_record}</deletedRecord><granularity>{self.granularity}"
                          "</granularity></Identify></OAI-PMH>")
         number = int(arguments.get("resumptionToken", "0"))
         page = self.pages[number]

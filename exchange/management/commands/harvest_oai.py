@@ -6,7 +6,8 @@ Harvests every enabled HarvestSource (or the one named) once, now, whatever its 
 (exchange.harvesting.harvest_source): incrementally from its last datestamp, or from the start with
 `--full`. A progress bar per source goes to stderr (records read, of the provider's completeListSize
 when it gives one); the report of each source (new, updated, unchanged, deleted, failed, and each
-failed record with its identifier and reason) goes to stdout. Exits with status 1 when a harvest
+failed record with its identifier and reason, and how many of the deleted were records a complete
+harvest from the start no longer found in the feed) goes to stdout. Exits with status 1 when a harvest
 failed or a record could not be harvested.
 """
 
@@ -69,6 +70,10 @@ class Command(BaseCommand):
             "created": run.created, "updated": run.updated, "unchanged": run.unchanged,
             "deleted": run.deleted, "failed": run.failed, "pages": run.pages,
         })
+        if run.dropped:
+            self.stdout.write("  " + _(
+                "Trong số đã xoá, %(count)d biểu ghi không còn trong danh sách đầy đủ của nguồn."
+            ) % {"count": run.dropped})
         if run.message:
             self.stdout.write(f"  {run.message}")
         for failure in run.failures:

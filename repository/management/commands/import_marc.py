@@ -5,7 +5,10 @@
 FILE is ISO 2709 (UTF-8 or MARC-8, as leader/09 says) or MARCXML (Koha's export with 952 items);
 the work is repository.catalogue.importing. A progress bar by bytes read goes to stderr (tqdm when
 installed, else a percentage); the summary (created, updated, unchanged, deleted, failed) and each
-failed record with its position and reason go to stdout. Exits with status 1 when a record failed.
+failed record with its position and reason go to stdout. When records were created, updated or
+deleted, a task checks the library's changed records against the hub's quality rules
+(repository.tasks.check_changed_catalogue_records_task), in the worker. Exits with status 1 when a
+record failed.
 """
 
 import sys
@@ -15,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from repository.catalogue.importing import DEFAULT_BATCH_SIZE, import_marc_files
 from repository.models import CatalogueSource, Library
+from repository.tasks import check_changed_catalogue_records_task
 
 
 class _PercentProgress:
@@ -83,6 +87,8 @@ class Command(BaseCommand):
             files, found, source=source, source_name=harvested_from, batch_size=batch_size,
             progress_factory=progress_factory(sys.stderr, quiet=no_progress or options["verbosity"] == 0),
         )
+        if report.created or report.updated or report.deleted:
+            check_changed_catalogue_records_task.enqueue([found.pk])
         for failure in report.failures:
             self.stdout.write(_("Lỗi: %(failure)s") % {"failure": failure})
         self.stdout.write(_(

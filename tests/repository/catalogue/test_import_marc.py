@@ -65,6 +65,19 @@ def test_second_import_updates_without_duplicates(school, fixture_path):
     assert CatalogueRecord.objects.count() == 44
 
 
+def test_a_file_from_another_library_never_overwrites_the_librarys_own_records(school, fixture_path):
+    # The same records (same 001/003) as the library's own, sent by another library (--harvested-from):
+    # kept beside them, each origin updated by its own imports only.
+    library = school["a"]
+    assert import_marc_files([fixture_path(CATALOGUE)], library).created == 22
+    sent = import_marc_files([fixture_path(CATALOGUE)], library, source="harvested", source_name="THCS-LL")
+    assert (sent.created, sent.updated) == (22, 0)
+    assert CatalogueRecord.objects.filter(library=library, source="local").count() == 22
+    assert import_marc_files([fixture_path(CATALOGUE)], library).unchanged == 22
+    again = import_marc_files([fixture_path(CATALOGUE)], library, source="harvested", source_name="THCS-LL")
+    assert again.unchanged == 22 and CatalogueRecord.objects.filter(library=library).count() == 44
+
+
 def test_changed_and_deleted_records_are_updated(school, fixture_path, tmp_path):
     library = school["a"]
     import_marc_files([fixture_path(CATALOGUE)], library)

@@ -387,3 +387,55 @@ def test_menu_shows_the_union_catalogue_and_the_report_to_librarians_only(school
         html = _client(school[name]).get(reverse("wagtailadmin_home")).content.decode()
         for url in (reverse("hoclieu_union_catalogue"), REPORT):
             assert (url in html) is shown, (name, url)
+
+
+# --- checked without the button: after each import (and each harvest, tests/exchange) ------------
+
+
+def _stored_issues():
+    return sorted(QualityIssue.objects.values_list("record_id", "rule", "tag", "message", "duplicate_of_id"))
+
+
+def _import(path, library):
+    call_command("import_marc", str(path), "--library", library.code, "--no-progress", stdout=io.StringIO())
+
+
+def test_import_marc_checks_the_records_it_changed_and_a_corrected_record_loses_its_issue(
+        school, fixture_path, tmp_path):
+    _import(fixture_path("marc/thcs_print_catalogue_nfc.mrc"), school["a"])
+    assert not QualityIssue.objects.exists()  # a clean catalogue, checked
+    assert not CatalogueRecord.objects.filter(quality_checked_at=None).exists()
+    _import(fixture_path("marc/thcs_nsl_catalogue_qc.xml"), school["b"])
+    issues = {(i.record.control_number, i.rule) for i in QualityIssue.objects.select_related("record")}
+    assert issues == EXPECTED  # b's faults, and the duplicates they make of a's records too
+    automatic = _stored_issues()
+    quality.check_libraries([school["a"].pk, school["b"].pk])
+    assert _stored_issues() == automatic  # what the button stores
+
+    # b corrects its file: record 1 deleted (leader/05 d), record 3's DDC number, record 6's title.
+    text = fixture_path("marc/thcs_nsl_catalogue_qc.xml").read_text(encoding="utf-8")
+    text = (text.replace("<leader>00901nam", "<leader>00901dam").replace("895,9223", "895.9223")
+            .replace("GÓC SÂN VÀ KHOẢNG TRỜI", "GÓC SÂN TRƯỜNG EM"))
+    corrected = tmp_path / "qc.xml"
+    corrected.write_text(text, encoding="utf-8")
+    _import(corrected, school["b"])
+    issues = {(i.record.control_number, i.rule) for i in QualityIssue.objects.select_related("record")}
+    assert issues == EXPECTED - {
+        ("VN-THCSNSL000001", "duplicate"), ("VN-THCS01000013", "duplicate"),
+        ("VN-THCSNSL000003", "ddc_number"),
+        ("VN-THCSNSL000006", "duplicate"), ("VN-THCS01000018", "duplicate"),
+    }
+    automatic = _stored_issues()
+    quality.check_libraries([school["a"].pk, school["b"].pk])
+    assert _stored_issues() == automatic
+
+
+def test_check_changed_records_leaves_the_unchanged_alone(network_catalogues):
+    school = network_catalogues
+    quality.check_libraries([school["a"].pk, school["b"].pk])
+    assert quality.changed_records([school["a"].pk, school["b"].pk]).count() == 0
+    assert quality.check_changed_records([school["b"].pk]) == quality.CheckSummary()
+    record = CatalogueRecord.objects.get(control_number="VN-THCSNSL000002")
+    record.save()
+    summary = quality.check_changed_records([school["a"].pk, school["b"].pk])
+    assert (summary.checked, summary.failing) == (1, 1)
