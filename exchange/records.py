@@ -4,7 +4,7 @@
 (exchange.permissions.material_audiences) with its rows: a new audience gets a live row, an audience
 it left keeps a tombstone (deleted, OAI-PMH 2.0 §2.5.1 persistent deletion), and a row whose material
 or sets changed gets a new datestamp. It is called by the signal receivers (exchange.signal_handlers)
-on publish, unpublish, delete, move and library changes and when the media pipeline's
+on publish, unpublish, delete, move, library and network changes and when the media pipeline's
 findings on a live material's file change (`sync_file`), and by `manage.py oai_sync` for materials
 published before this app was installed.
 """
@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from repository.models import MaterialPage
 
-from .models import OaiRecord
+from .models import OaiRecord, network_audience
 from .permissions import material_audiences
 
 
@@ -85,6 +85,19 @@ def sync_file(material_file_id):
     """
     page_ids = MaterialPage.objects.live().filter(file_id=material_file_id).values_list("pk", flat=True)
     return sum(sync_material(page_id, touch=True) for page_id in sorted(page_ids))
+
+
+def sync_network_deleted(network_id):
+    """sync_material for every material with a live row in the audience of LibraryNetwork
+    `network_id`, once the network is deleted; returns the number of rows written.
+
+    The database sets the `network` of its libraries to NULL (Library.network, on_delete SET_NULL)
+    without saving them, so no library_saved is heard: the network's audience no longer exists and
+    its rows become tombstones (OAI-PMH 2.0 §2.5.1), the other audiences' rows are left as they are.
+    """
+    audience = network_audience(network_id)
+    page_ids = OaiRecord.objects.filter(audience=audience, deleted=False).values_list("page_id", flat=True)
+    return sum(sync_material(page_id) for page_id in sorted(set(page_ids)))
 
 
 def backfill():

@@ -5,7 +5,7 @@ knowing: a material saved (which covers publishing, unpublishing and a change of
 since each saves the page), published (its record changed: new datestamp), unpublished, deleted,
 moved (after repository.moves has given it its new library: this app's receivers are connected
 after the repository's, INSTALLED_APPS order), a library saved (it may have joined or left a
-network), and the media pipeline's
+network), a network deleted (its audience's rows become tombstones), and the media pipeline's
 findings on a file changed (repository.signals.material_file_summary_changed: the live materials
 using it get a new datestamp, their MARC 300/347/005 changed). Raw fixture loads are skipped. The
 work runs in the caller's transaction, so a change rolled back leaves no row behind.
@@ -22,7 +22,7 @@ from wagtail.signals import page_published, page_unpublished, post_page_move
 from repository.signals import material_file_summary_changed, worker_tick
 
 from .harvesting import claim_due_sources
-from .records import sync_file, sync_library, sync_material
+from .records import sync_file, sync_library, sync_material, sync_network_deleted
 from .tasks import harvest_source_task
 
 
@@ -55,6 +55,11 @@ def library_saved(sender, instance, raw=False, **kwargs):
         sync_library(instance.pk)
 
 
+def network_deleted(sender, instance, **kwargs):
+    """post_delete of LibraryNetwork: its audience's records become tombstones."""
+    sync_network_deleted(instance.pk)
+
+
 def file_summary_changed(sender, material_file, **kwargs):
     """material_file_summary_changed: the records of the live materials using the file changed."""
     sync_file(material_file.pk)
@@ -78,5 +83,7 @@ def register_signal_handlers():
     page_unpublished.connect(material_withdrawn, dispatch_uid="exchange_material_unpublished")
     post_page_move.connect(material_withdrawn, dispatch_uid="exchange_material_moved")
     post_save.connect(library_saved, sender=library, dispatch_uid="exchange_library_saved")
+    post_delete.connect(network_deleted, sender=apps.get_model("repository", "LibraryNetwork"),
+                        dispatch_uid="exchange_network_deleted")
     material_file_summary_changed.connect(file_summary_changed, dispatch_uid="exchange_file_summary_changed")
     worker_tick.connect(queue_due_harvests, dispatch_uid="exchange_queue_due_harvests")

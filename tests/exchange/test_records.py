@@ -6,13 +6,17 @@ from datetime import UTC, datetime
 import pytest
 from django.core.files.base import ContentFile
 from django.core.management import call_command
+from django.http import QueryDict
+from django.utils import timezone
+from lxml import etree
 
 from exchange.models import AUDIENCE_PUBLIC, HarvesterToken, OaiRecord, network_audience
+from exchange.oai import respond
 from repository.models import MaterialFile, ProcessingStatus
 from repository.pipeline import process_material_file, reprocess
 from tests.helpers import tiny_pdf
 
-from .conftest import NS, deleted_identifiers, error_code, identifier_of, identifiers
+from .conftest import NS, deleted_identifiers, error_code, identifier_of, identifiers, validate
 
 pytestmark = pytest.mark.django_db
 
@@ -166,3 +170,32 @@ def test_draft_edit_and_its_new_file_leave_the_datestamp_alone(oai, material, sc
         == "noRecordsMatch"
     revision.publish()
     assert all(stamp > LONG_AGO for stamp in stamps(page).values())
+
+
+def test_deleting_a_network_tombstones_its_audience(oai, material, school):
+    """Deleting a LibraryNetwork (its libraries' `network` set to NULL by the database, no save):
+    the network audience's records become tombstones; the public ones stay; a group-only material
+    never reaches an anonymous harvester."""
+    group_page = material("Liên thông", access_level="group")
+    public_page = material("Phân số")
+    net = network_audience(school["network"].pk)
+    school["network"].delete()
+    assert rows(group_page) == {net: True}
+    assert rows(public_page) == {AUDIENCE_PUBLIC: False, net: True}
+
+    # No token reaches the deleted network any more (its libraries are in none): its audience is
+    # asked directly, as a harvester that kept a resumption token would have been served.
+    for verb in ("ListIdentifiers", "ListRecords"):
+        body = respond(QueryDict(f"verb={verb}&metadataPrefix=oai_dc"), net, "http://testserver/oai/",
+                       timezone.now())
+        validate(body)
+        root = etree.fromstring(body)
+        expected = sorted([identifier_of(group_page), identifier_of(public_page)])
+        assert sorted(deleted_identifiers(root)) == expected
+        assert not root.xpath("//oai:metadata", namespaces=NS)
+
+    anonymous = oai(verb="ListRecords", metadataPrefix="oai_dc")
+    assert identifiers(anonymous) == [identifier_of(public_page)]
+    assert error_code(oai(verb="GetRecord", metadataPrefix="oai_dc", identifier=identifier_of(group_page))) \
+        == "idDoesNotExist"
+    assert "Liên thông" not in oai(verb="ListSets").xpath("string(.)")
