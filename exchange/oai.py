@@ -14,7 +14,14 @@ since sets are supported), as an lxml `<OAI-PMH>` document.
   in the list costs what the first does. completeListSize is counted once, on the first page, and
   carried in the token, with the cursor; a token expires after settings.HOCLIEU_OAI_TOKEN_LIFETIME
   seconds (expirationDate).
-- Deleted records (tombstones) are headers with status="deleted" and no metadata (§2.5.1).
+- Deleted records (tombstones) are headers with status="deleted" and no metadata (§2.5.1); so is a
+  record whose material the audience may no longer see (the table lagging behind a change made
+  without signals), in every verb.
+- A record whose metadata cannot be built (repository.marc.MarcError, logged with its reason) is left
+  out of ListRecords, whose page goes on with the next records (§4.5: one or more records a page; a
+  resumptionToken only when a servable record follows it, §3.5; noRecordsMatch when none remains),
+  and GetRecord answers cannotDisseminateFormat for it (§3.6: the format is not available for the
+  item). ListIdentifiers builds no metadata: it lists such a record's header.
 """
 
 import logging
@@ -300,31 +307,46 @@ def _header(response, parent, row):
     return header
 
 
-def _visible_pages(rows, audience):
-    """{page id: MaterialPage} of the live rows' materials that `audience` may still harvest now."""
+def _visible_pages(rows, audience, load=True):
+    """{page id: MaterialPage} of the live rows' materials that `audience` may still harvest now;
+    without `load`, {page id: page id} (one query on the ids, for headers that need no metadata)."""
     ids = [row.page_id for row in rows if not row.deleted]
     if not ids:
         return {}
-    pages = (
-        audience_materials(audience).filter(pk__in=ids)
-        .select_related("file", "library__network").prefetch_related("tagged_items__tag")
-    )
+    visible = audience_materials(audience).filter(pk__in=ids)
+    if not load:
+        return {pk: pk for pk in visible.values_list("pk", flat=True)}
+    pages = visible.select_related("file", "library__network").prefetch_related("tagged_items__tag")
     return {page.pk: page for page in pages}
 
 
-def _record(response, parent, row, page, prefix, base_url):
-    """One <record>: header and metadata; a row whose material the audience may no longer see (the
-    table lags behind a change made without signals) is given as deleted, never with metadata."""
+def _servable(row, page, prefix, base_url, build=True):
+    """(row, metadata element or None) as `row` is served, or None when its metadata cannot be built.
+
+    `page` is the row's MaterialPage from `_visible_pages` (its id when not loaded), None when the
+    audience may no longer see it (the table lags behind a change made without signals): the row is
+    then given as deleted, never with metadata. With `build`, a live row's metadata is built in
+    format `prefix` (page loaded); a repository.marc.MarcError (a material that cannot be described,
+    e.g. under no site) is logged with its reason and the row is not servable in that format: OAI-PMH
+    2.0 §2.5 has no record without metadata but a deleted one. Any other exception is a bug and
+    propagates.
+    """
     if not row.deleted and page is None:
         logger.warning("OAI record %s (%s) has no visible material; served as deleted", row.identifier,
                        row.audience)
         row.deleted = True
-    if not row.deleted:
-        try:
-            metadata = build_metadata(page, prefix, base_url=base_url)
-        except MarcError as error:
-            logger.error("OAI record %s: metadata not built: %s", row.identifier, error)
-            return
+    if row.deleted or not build:
+        return row, None
+    try:
+        return row, build_metadata(page, prefix, base_url=base_url)
+    except MarcError as error:
+        logger.error("OAI record %s (%s): %s metadata not built, record left out: %s", row.identifier,
+                     row.audience, prefix, error)
+        return None
+
+
+def _record(response, parent, row, metadata):
+    """One <record>: header, and metadata unless the row is deleted."""
     record = response.sub(parent, "record")
     _header(response, record, row)
     if not row.deleted:
@@ -332,12 +354,17 @@ def _record(response, parent, row, page, prefix, base_url):
 
 
 def get_record(response, arguments, audience, base_url, now):
-    """§4.1 GetRecord."""
-    _check_prefix(arguments["metadataPrefix"])
+    """§4.1 GetRecord. A record whose metadata cannot be built in the requested format (`_servable`)
+    is answered cannotDisseminateFormat (§3.6: "the metadata format ... is not supported by the
+    item"): the response holds a record with its metadata or an error, never a live header alone."""
+    prefix = arguments["metadataPrefix"]
+    _check_prefix(prefix)
     row = _record_row(arguments["identifier"], audience)
-    element = response.sub(response.root, VERB_GET_RECORD)
     pages = _visible_pages([row], audience)
-    _record(response, element, row, pages.get(row.page_id), arguments["metadataPrefix"], base_url)
+    served = _servable(row, pages.get(row.page_id), prefix, base_url)
+    if served is None:
+        raise OaiError("cannotDisseminateFormat", f"{row.identifier} cannot be disseminated in {prefix} now.")
+    _record(response, response.sub(response.root, VERB_GET_RECORD), *served)
 
 
 def issue_token(state):
@@ -382,6 +409,35 @@ def _list_query(audience, arguments):
     return rows
 
 
+def _page(rows, audience, prefix, base_url, size, build):
+    """One page of a list: ([(row, metadata or None)], more), at most `size` entries from `rows` (the
+    list's QuerySet from the page's start key) in (datestamp, id) order, and whether a servable row
+    follows them.
+
+    Rows are read by key in chunks of size + 1 and served as `_servable` says (`build`: ListRecords
+    builds each live row's metadata; ListIdentifiers builds none). Rows that cannot be served are
+    skipped and the next read, so a page holds records while any remain (§4.5: ListRecords has one
+    or more records), and `more` is true only when the row after the page can be served: a
+    resumptionToken never leads to an empty page (§3.5).
+    """
+    entries = []
+    while True:
+        chunk = list(rows.order_by("datestamp", "id")[: size + 1])
+        pages = _visible_pages(chunk, audience, load=build)
+        for row in chunk:
+            served = _servable(row, pages.get(row.page_id), prefix, base_url, build=build)
+            if served is None:
+                continue
+            if len(entries) == size:
+                return entries, True
+            entries.append(served)
+        if len(chunk) <= size:
+            return entries, False
+        last = chunk[-1]
+        rows = rows.filter(datestamp__gte=last.datestamp).filter(
+            Q(datestamp__gt=last.datestamp) | Q(id__gt=last.pk))
+
+
 def _list(response, arguments, audience, base_url, now, verb):
     """§4.3 ListIdentifiers and §4.5 ListRecords, paged by key (see the module docstring)."""
     if "resumptionToken" in arguments:
@@ -400,30 +456,28 @@ def _list(response, arguments, audience, base_url, now, verb):
         last = datetime.fromtimestamp(state["last"][0], tz=UTC)
         rows = rows.filter(datestamp__gte=last).filter(Q(datestamp__gt=last) | Q(id__gt=state["last"][1]))
     size = page_size()
-    batch = list(rows.order_by("datestamp", "id")[: size + 1])
-    if not batch:
+    entries, more = _page(rows, audience, prefix, base_url, size, build=verb == VERB_LIST_RECORDS)
+    if not entries:
         if state is None:
             raise OaiError("noRecordsMatch", "No records match the request.")
         raise OaiError("badResumptionToken", "The list this resumptionToken continues has no more records.")
-    more, batch = len(batch) > size, batch[:size]
     element = response.sub(response.root, verb)
-    if verb == VERB_LIST_RECORDS:
-        pages = _visible_pages(batch, audience)
-        for row in batch:
-            _record(response, element, row, pages.get(row.page_id), prefix, base_url)
-    else:
-        for row in batch:
+    for row, metadata in entries:
+        if verb == VERB_LIST_RECORDS:
+            _record(response, element, row, metadata)
+        else:
             _header(response, element, row)
     if state is None and not more:
         return
-    attributes = {"completeListSize": max(complete_size, cursor + len(batch)), "cursor": cursor}
+    attributes = {"completeListSize": max(complete_size, cursor + len(entries)), "cursor": cursor}
     token = ""
     if more:
         expires = now + timedelta(seconds=settings.HOCLIEU_OAI_TOKEN_LIFETIME)
         attributes["expirationDate"] = format_datestamp(expires)
+        last = entries[-1][0]
         token = issue_token({
             "audience": audience, "arguments": original, "size": complete_size,
-            "cursor": cursor + len(batch), "last": [int(batch[-1].datestamp.timestamp()), batch[-1].pk],
+            "cursor": cursor + len(entries), "last": [int(last.datestamp.timestamp()), last.pk],
         })
     response.sub(element, "resumptionToken", token or None, **attributes)
 

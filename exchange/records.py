@@ -4,7 +4,8 @@
 (exchange.permissions.material_audiences) with its rows: a new audience gets a live row, an audience
 it left keeps a tombstone (deleted, OAI-PMH 2.0 §2.5.1 persistent deletion), and a row whose material
 or sets changed gets a new datestamp. It is called by the signal receivers (exchange.signal_handlers)
-on publish, unpublish, delete, move and library changes, and by `manage.py oai_sync` for materials
+on publish, unpublish, delete, move, library and network changes and when the media pipeline's
+findings on a live material's file change (`sync_file`), and by `manage.py oai_sync` for materials
 published before this app was installed.
 """
 
@@ -13,7 +14,9 @@ from datetime import UTC
 from django.db import transaction
 from django.utils import timezone
 
-from .models import OaiRecord
+from repository.models import MaterialPage
+
+from .models import OaiRecord, network_audience
 from .permissions import material_audiences
 
 
@@ -39,8 +42,6 @@ def sync_material(page_id, touch=False):
     material was published again, so its metadata may have). A page that no longer exists leaves
     tombstones in every audience that saw it.
     """
-    from repository.models import MaterialPage
-
     page = MaterialPage.objects.filter(pk=page_id).select_related("library").first()
     wanted = material_audiences(page) if page is not None else set()
     written = 0
@@ -68,12 +69,35 @@ def sync_material(page_id, touch=False):
 
 def sync_library(library_id):
     """sync_material for every material of Library `library_id` (it joined, left or changed network)."""
-    from repository.models import MaterialPage
-
     page_ids = set(MaterialPage.objects.filter(library_id=library_id).values_list("pk", flat=True))
     exposed = OaiRecord.objects.filter(library_id=library_id, deleted=False)
     page_ids |= set(exposed.values_list("page_id", flat=True))
     return sum(sync_material(page_id) for page_id in sorted(page_ids))
+
+
+def sync_file(material_file_id):
+    """sync_material with `touch` for every live MaterialPage whose live content uses MaterialFile
+    `material_file_id` (what the pipeline found of the file, which their records describe: MARC 300,
+    347, 005, changed); returns the number of rows written.
+
+    A file only a draft revision uses (a new version under review) touches nothing: the live records
+    did not change. Rows of audiences that no longer see a material are left to sync_material.
+    """
+    page_ids = MaterialPage.objects.live().filter(file_id=material_file_id).values_list("pk", flat=True)
+    return sum(sync_material(page_id, touch=True) for page_id in sorted(page_ids))
+
+
+def sync_network_deleted(network_id):
+    """sync_material for every material with a live row in the audience of LibraryNetwork
+    `network_id`, once the network is deleted; returns the number of rows written.
+
+    The database sets the `network` of its libraries to NULL (Library.network, on_delete SET_NULL)
+    without saving them, so no library_saved is heard: the network's audience no longer exists and
+    its rows become tombstones (OAI-PMH 2.0 §2.5.1), the other audiences' rows are left as they are.
+    """
+    audience = network_audience(network_id)
+    page_ids = OaiRecord.objects.filter(audience=audience, deleted=False).values_list("page_id", flat=True)
+    return sum(sync_material(page_id) for page_id in sorted(set(page_ids)))
 
 
 def backfill():
@@ -82,8 +106,6 @@ def backfill():
     For an installation whose materials were published before this app existed, and as a repair
     after a change made without signals (a queryset update).
     """
-    from repository.models import MaterialPage
-
     page_ids = set(MaterialPage.objects.live().values_list("pk", flat=True))
     page_ids |= set(OaiRecord.objects.filter(deleted=False).values_list("page_id", flat=True))
     written = sum(sync_material(page_id) for page_id in sorted(page_ids))

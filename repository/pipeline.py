@@ -12,7 +12,8 @@ The flow (DESIGN.md "The way data flows"):
    Derivative with a conditional update (pending, or running with an expired lease) and a lease it
    renews while reporting progress; runs the kind's work on a local copy with a time limit that grows
    with the file (`tool_timeout`); stores the output and findings only if it still holds the claim
-   (otherwise its bytes are deleted); and updates the file's summary (`summarise`). The probe
+   (otherwise its bytes are deleted); and updates the file's summary (`summarise`, which announces a
+   change of what it says of the file: signals.material_file_summary_changed). The probe
    decides the other kinds: PDF -> text, thumbnail, page previews; DOCX/PPTX -> text and, when
    LibreOffice is set (HOCLIEU_SOFFICE), a preview PDF (media_pipeline.preview), whose pages then
    give the thumbnail and the page previews (`KINDS_AFTER_PREVIEW_PDF`); audio -> audio rendition,
@@ -66,6 +67,7 @@ from .choices import Role
 from .models import Derivative, DerivativeKind, DerivativeStatus, MaterialFile, MaterialPage
 from .models.derivatives import current_derivative, params_version, transcript_language
 from .models.materials import ProcessingStatus
+from .signals import material_file_summary_changed
 
 logger = logging.getLogger("hoclieu.pipeline")
 
@@ -106,6 +108,9 @@ SUMMARY_FIELDS = {
     "chapters": list,
 }
 STATUS_FIELDS = ["processing_status", "processing_error", "processing_attempts", "processed_at", "media_kind"]
+# What the summary says of the file, as records describe it (MARC 300, 347, 005): a change is
+# announced by signals.material_file_summary_changed.
+DESCRIPTION_FIELDS = ["media_kind", "processed_at", *SUMMARY_FIELDS]
 
 
 def file_changed(material_file):
@@ -733,10 +738,12 @@ def summarise(material_file_id):
     """Write MaterialFile `material_file_id`'s summary from its current derivatives: the aggregate
     status (failed > running > pending > done), the first error (probe first), the most attempts of
     any kind, the last finish time and the probe's findings (cleared when the file failed). Saved
-    with update_fields, so the search index hears of a file that is done."""
+    with update_fields, so the search index hears of a file that is done; when DESCRIPTION_FIELDS
+    changed, signals.material_file_summary_changed is sent after the save."""
     material_file = MaterialFile.objects.filter(pk=material_file_id).first()
     if material_file is None:
         return None
+    described = {name: getattr(material_file, name) for name in DESCRIPTION_FIELDS}
     # The signed copy (made on approval, repository.signatures) is not processing of the upload: its
     # failure (a token not plugged in) shows in its own row, it does not fail the file.
     signed_apart = current_derivatives(material_file).exclude(kind=DerivativeKind.SIGNED_PDF)
@@ -784,6 +791,9 @@ def summarise(material_file_id):
     if material_file.duration_seconds is not None:
         material_file.duration_seconds = round(material_file.duration_seconds, 3)
     material_file.save(update_fields=STATUS_FIELDS + list(SUMMARY_FIELDS))
+    changed = frozenset(name for name, value in described.items() if getattr(material_file, name) != value)
+    if changed:
+        material_file_summary_changed.send(sender=MaterialFile, material_file=material_file, changed=changed)
     if status == ProcessingStatus.DONE:
         publish_waiting_materials(material_file)
     return status

@@ -5,6 +5,7 @@ import pytest
 from django.core import signing
 
 from exchange.models import HarvesterToken
+from repository.marc import MarcBuildError
 
 from .conftest import NS, deleted_identifiers, error_code, identifier_of, identifiers
 
@@ -217,3 +218,100 @@ def test_deleted_record_headers(oai, catalogue):
     root = oai(verb="GetRecord", metadataPrefix="marcxml", identifier=identifier_of(catalogue["audio"]))
     assert root.xpath("//oai:header/@status", namespaces=NS) == ["deleted"]
     assert not root.xpath("//oai:metadata", namespaces=NS)
+
+
+@pytest.fixture
+def broken(monkeypatch):
+    """broken(*pages): building the metadata of these materials raises MarcBuildError (as for a
+    material under no site), in every format; the others are built as usual."""
+    from exchange import oai as provider
+
+    broken_ids = set()
+    build = provider.build_metadata
+
+    def build_or_fail(page, prefix, base_url=None):
+        if page.pk in broken_ids:
+            raise MarcBuildError(f"Học liệu {page.pk} không có địa chỉ công khai.")
+        return build(page, prefix, base_url=base_url)
+
+    monkeypatch.setattr(provider, "build_metadata", build_or_fail)
+    return lambda *pages: broken_ids.update(page.pk for page in pages)
+
+
+def harvest(oai, **arguments):
+    """Every page of a ListRecords: (identifiers in order, roots of the pages)."""
+    seen, roots = [], []
+    token = None
+    while True:
+        root = oai(verb="ListRecords", **({"resumptionToken": token} if token else arguments))
+        roots.append(root)
+        if error_code(root):
+            return seen, roots
+        seen += identifiers(root)
+        token = root.xpath("string(//oai:resumptionToken)", namespaces=NS)
+        if not token:
+            return seen, roots
+
+
+def test_records_that_fail_to_build_are_skipped_and_the_page_filled(oai, material, broken, settings, caplog):
+    """OAI-PMH 2.0 §4.5: ListRecords holds one or more records, so a page whose records all fail to
+    build goes on with the next ones, and the list goes on by its resumptionToken; each failure is
+    logged with its reason. Every answer validates (the `oai` fixture runs xmllint)."""
+    settings.HOCLIEU_OAI_PAGE_SIZE = 2
+    pages = [material(f"Bài {n}") for n in range(6)]
+    broken(pages[0], pages[1], pages[3])
+    with caplog.at_level("ERROR", logger="hoclieu.oai"):
+        seen, roots = harvest(oai, metadataPrefix="oai_dc")
+    assert seen == [identifier_of(page) for page in (pages[2], pages[4], pages[5])]
+    assert [len(identifiers(root)) for root in roots] == [2, 1]
+    assert roots[0].xpath("//oai:resumptionToken/@cursor", namespaces=NS) == ["0"]
+    assert roots[1].xpath("//oai:resumptionToken/@cursor", namespaces=NS) == ["2"]
+    for page in (pages[0], pages[1], pages[3]):
+        assert any(identifier_of(page) in message and "không có địa chỉ công khai" in message
+                   for message in caplog.messages)
+
+
+def test_broken_records_at_the_end_of_a_list_end_it(oai, material, broken, settings):
+    """The records after a full page all fail: the page is the last one (no resumptionToken leading
+    to an empty ListRecords)."""
+    settings.HOCLIEU_OAI_PAGE_SIZE = 2
+    pages = [material(f"Bài {n}") for n in range(4)]
+    broken(pages[2], pages[3])
+    root = oai(verb="ListRecords", metadataPrefix="marcxml")
+    assert identifiers(root) == [identifier_of(pages[0]), identifier_of(pages[1])]
+    assert not root.xpath("//oai:resumptionToken", namespaces=NS)
+
+
+def test_when_every_record_fails_to_build_no_records_match(oai, material, broken):
+    pages = [material(f"Bài {n}") for n in range(2)]
+    broken(*pages)
+    assert error_code(oai(verb="ListRecords", metadataPrefix="marc21")) == "noRecordsMatch"
+
+
+def test_get_record_that_fails_to_build_cannot_be_disseminated(oai, material, broken, caplog):
+    """GetRecord of a record whose metadata cannot be built: cannotDisseminateFormat (§3.6: the
+    format is not available for this item), never a record without metadata; a tombstone is still
+    served (it has none). ListIdentifiers lists its header (it builds no metadata)."""
+    page = material("Bài hỏng")
+    broken(page)
+    with caplog.at_level("ERROR", logger="hoclieu.oai"):
+        root = oai(verb="GetRecord", metadataPrefix="oai_dc", identifier=identifier_of(page))
+    assert error_code(root) == "cannotDisseminateFormat"
+    assert not root.xpath("//oai:GetRecord", namespaces=NS)
+    assert any(identifier_of(page) in message for message in caplog.messages)
+    assert identifiers(oai(verb="ListIdentifiers", metadataPrefix="oai_dc")) == [identifier_of(page)]
+    page.unpublish()
+    root = oai(verb="GetRecord", metadataPrefix="oai_dc", identifier=identifier_of(page))
+    assert deleted_identifiers(root) == [identifier_of(page)]
+
+
+def test_list_identifiers_gives_a_material_no_longer_visible_as_deleted(oai, material):
+    """The table lags behind a change made without signals (a queryset update): ListIdentifiers, like
+    ListRecords and GetRecord, checks the material again and gives it as deleted."""
+    from repository.models import MaterialPage
+
+    page = material("Phân số")
+    MaterialPage.objects.filter(pk=page.pk).update(access_level="school")
+    for verb in ("ListIdentifiers", "ListRecords"):
+        root = oai(verb=verb, metadataPrefix="oai_dc")
+        assert deleted_identifiers(root) == [identifier_of(page)]
