@@ -27,6 +27,7 @@ marks the circumflex, breve and horn (U+0302, U+0306, U+031B); the i/y alternati
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Letters whose stroke is not a combining mark (NFD leaves them whole): Vietnamese đ/Đ and the
 # look-alike eth ð/Ð that old TCVN3/VNI font conversions leave in place of it.
@@ -39,6 +40,9 @@ VOWELS = set("aăâeêioôơuưy")
 
 # A syllable: letters and digits (Python's \w on NFC text, where Vietnamese letters are single
 # code points); an underscore is a separator here.
+# Distinct syllables (as written) whose folded and exact forms are kept in memory: a text's words
+# come from a few thousand syllables, and indexing computes both forms for each of them.
+SYLLABLE_CACHE_SIZE = 65536
 _SYLLABLE = re.compile(r"[^\W_]+")
 
 # Initial consonants after which a lone "y" or "i" is the same vowel (sĩ/sỹ, quí/quý, lí/lý).
@@ -78,6 +82,7 @@ def _unify_i_y(base):
     return base
 
 
+@lru_cache(maxsize=SYLLABLE_CACHE_SIZE)
 def fold_syllable(syllable):
     """The folded form of one `syllable` (str): lowercase, no marks, đ → d, i/y unified.
     ``fold_syllable("Sỹ") == fold_syllable("sĩ") == "si"``."""
@@ -105,6 +110,7 @@ def _tone_position(base, marks):
     return vowels[0]
 
 
+@lru_cache(maxsize=SYLLABLE_CACHE_SIZE)
 def exact_syllable(syllable):
     """The exact form of one `syllable` (str), or None when it carries no marks (its folded form
     says all): lowercase NFC, i/y unified, đ kept, the tone on the canonical vowel.
