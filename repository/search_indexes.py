@@ -1,4 +1,4 @@
-"""The search index of published materials (django-haystack; Whoosh backend in repository.search)."""
+"""The search index of published materials (django-haystack; Xapian backend in repository.search)."""
 
 from datetime import UTC
 
@@ -46,7 +46,7 @@ class MaterialPageIndex(ReadAgainMixin, indexes.SearchIndex, indexes.Indexable):
       adds the verbatim `*_exact`); `library_id` is a facet too;
     - filters `library_id`, `network_id`, `access_level` (verbatim strings), mirroring
       repository.access.access_filter so a query can be limited to what a reader may see;
-    - `published_at`: first publication (naive UTC, as Whoosh stores datetimes), for "latest".
+    - `published_at`: first publication (naive UTC), for "latest".
     """
 
     text = indexes.CharField(document=True, use_template=True)

@@ -1,8 +1,8 @@
 """Search index fields that carry Vietnamese terms prepared in Python (repository.search.vietnamese).
 
 `PreparedTermsField` holds `index_terms(...)` of its source text: space-separated folded syllables,
-exact forms and bigrams. The backend only splits it on spaces (repository.search.backend gives it
-Whoosh's SpaceSeparatedTokenizer; a Solr or Elasticsearch schema gives it a whitespace tokenizer),
+exact forms and bigrams. The backend only splits it on spaces (repository.search.backend adds each
+as a Xapian term; a Solr or Elasticsearch schema gives it a whitespace tokenizer),
 so the ranking does not depend on one engine's analyzers. Its `boost` is the field's weight.
 """
 

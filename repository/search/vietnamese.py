@@ -2,7 +2,7 @@
 
 Everything a search engine needs to rank Vietnamese well is computed here, in Python, when a
 document is prepared and when a query is read; the engine only splits the prepared strings on
-spaces. Any backend that can split on whitespace (Whoosh's SpaceSeparatedTokenizer, Solr's or
+spaces. Any backend that can split on whitespace (Hoclieu's Xapian backend, Solr's or
 Elasticsearch's whitespace tokenizer) therefore ranks the same way.
 
 A syllable gives up to two terms:
