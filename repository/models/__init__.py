@@ -1,7 +1,7 @@
 """Facade over the domain models; import them from here (``from repository.models import Library``)."""
 
 from .catalogue import CatalogueRecord, CatalogueSource, Holding, QualityIssue, QualityRule
-from .derivatives import Derivative, DerivativeKind, DerivativeStatus
+from .derivatives import Derivative, DerivativeKind, DerivativeStatus, prefetch_current_derivatives
 from .libraries import Library, LibraryIndexPage, LibraryNetwork, LibraryRoleGroup, SubjectGroup
 from .materials import MaterialFile, MaterialPage, MaterialPageTag, ProcessingStatus
 from .pagesets import PageImage
@@ -9,6 +9,7 @@ from .transcripts import TranscriptCorrection
 from .workflows import PrincipalSignOffTask, SubjectGroupReviewTask
 
 __all__ = [
+    "prefetch_current_derivatives",
     "CatalogueRecord",
     "CatalogueSource",
     "Derivative",

@@ -202,3 +202,29 @@ def current_derivative(material_file, kind):
         .order_by("-pk")
         .first()
     )
+
+
+def prefetch_current_derivatives(material_files, kinds):
+    """Fill the derivative cache of each of `material_files` (MaterialFile instances) for each of
+    `kinds` (str) with one query, as MaterialFile.current_derivative would find them one by one
+    (None where there is none): for a page of search results, whose snippets read each file's text."""
+    files = [f for f in material_files if f is not None and f.pk and f.sha256]
+    if not files:
+        return
+    found = {}
+    # The status is checked here, not in SQL: with it in the WHERE clause SQLite walks the
+    # (status, lease) index over every finished derivative instead of the files' own rows.
+    rows = Derivative.objects.filter(material_file__in=files, kind__in=kinds).order_by("pk")
+    for derivative in rows:  # ascending pk: the newest of a kind for the same input is kept
+        if derivative.status != DerivativeStatus.DONE:
+            continue
+        found.setdefault((derivative.material_file_id, derivative.kind), {})[
+            (derivative.input_sha256, derivative.params_version)] = derivative
+    for material_file in files:
+        cache = material_file.__dict__.setdefault("_hoclieu_derivatives", {})
+        for kind in kinds:
+            candidates = found.get((material_file.pk, kind))
+            # params_version only where a derivative of the kind exists (a transcript's reads the
+            # file's pages for their language).
+            cache[kind] = candidates and candidates.get((material_file.sha256,
+                                                         params_version(kind, material_file)))

@@ -15,7 +15,7 @@ How haystack's index fields (repository/search_indexes.py) become a Xapian docum
   frequency, without positions (bigrams stand for adjacency);
 - every other single-valued field (the facet fields such as ``subject_exact``, ``access_level``,
   ``library_id``, and ``published_at``) is a value slot, for facet counts and sorting, and, when not
-  empty, a boolean term ``X<FIELD>:<value>`` for filters (datetimes as UTC ``YYYYMMDDHHMMSS``);
+  empty, a boolean term ``X<FIELD>:<value>`` for filters (datetimes as UTC ``YYYYMMDDHHMMSSffffff``);
 - the document field (`text`) is not indexed: ranking uses the prepared fields only;
 - ``Q<app.model.pk>`` identifies the document, ``XDJANGO_CT:<app.model>`` its model; the
   document's data is its identifier.
@@ -76,13 +76,14 @@ def field_prefix(fieldname):
 
 def value_text(value):
     """The value slot and filter term text (str) of a prepared field value: "" for None, UTC
-    ``YYYYMMDDHHMMSS`` for datetimes (sortable as text), ``YYYYMMDD`` for dates, "true"/"false"."""
+    ``YYYYMMDDHHMMSSffffff`` for datetimes (sortable as text, to the microsecond), ``YYYYMMDD``
+    for dates, "true"/"false"."""
     if value is None:
         return ""
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             value = value.astimezone(UTC)
-        return value.strftime("%Y%m%d%H%M%S")
+        return value.strftime("%Y%m%d%H%M%S%f")
     if isinstance(value, date):
         return value.strftime("%Y%m%d")
     if isinstance(value, bool):

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .query import FACETS, SORT_NEWEST, SORT_RELEVANCE
+from .query import FACETS, SCHOOL_YEAR_PATTERN, SORT_NEWEST, SORT_RELEVANCE
 
 MAX_QUERY_CHARS = 200
 
@@ -17,7 +17,7 @@ class SearchForm(forms.Form):
     subject = forms.ChoiceField(label=_("Môn học"), required=False, choices=FACETS["subject"].choices)
     grade = forms.ChoiceField(label=_("Khối lớp"), required=False, choices=FACETS["grade"].choices)
     series = forms.ChoiceField(label=_("Bộ sách"), required=False, choices=FACETS["series"].choices)
-    year = forms.ChoiceField(label=_("Năm học"), required=False, choices=FACETS["year"].choices)
+    year = forms.RegexField(label=_("Năm học"), required=False, regex=rf"^{SCHOOL_YEAR_PATTERN}$")
     library = forms.ChoiceField(label=_("Thư viện"), required=False, choices=FACETS["library"].choices)
     sort = forms.ChoiceField(
         label=_("Sắp xếp"), required=False,

@@ -7,6 +7,7 @@ repository.access.visible_materials (the index can lag behind the database, e.g.
 library leaves its network).
 """
 
+import re
 from dataclasses import dataclass
 
 from django.core.paginator import Paginator
@@ -19,11 +20,8 @@ from ..search_indexes import FIELD_WEIGHTS
 from .expressions import AllOf, AnyOf, Term, any_value
 from .vietnamese import query_terms
 
-
-def _school_years():
-    """(value, label) of every school year a live material names, newest first ("2025-2026")."""
-    years = MaterialPage.objects.live().exclude(school_year="").values_list("school_year", flat=True)
-    return [(year, year) for year in sorted(set(years), reverse=True)]
+# A school year as MaterialPage.school_year holds it ("2025-2026"; school_year_validator).
+SCHOOL_YEAR_PATTERN = r"\d{4}-\d{4}"
 
 
 def _libraries():
@@ -35,14 +33,28 @@ def _libraries():
 class Facet:
     """A facet of the search page: its haystack field (`field`, counted; the counts are keyed by
     it), the verbatim index field it is filtered on (`filter_field`), and its choices, a list of
-    (value, label) or a callable returning one (values read from the database)."""
+    (value, label) or a callable returning one (values read from the database), or None for a
+    facet of free values (the school year): any value matching the regular expression `pattern`
+    is allowed and labelled by itself, newest (greatest) first."""
 
     field: str
     filter_field: str
     choices: object
+    pattern: str = ""
 
-    def get_choices(self):
+    def get_choices(self, counted=()):
+        """[(value, label)]: the fixed choices, or for a facet of free values the values of
+        `counted` (e.g. the values a search counted) that match `pattern`, greatest first."""
+        if self.choices is None:
+            values = {str(value) for value in counted if value is not None and self.allows(value)}
+            return [(value, value) for value in sorted(values, reverse=True)]
         return list(self.choices() if callable(self.choices) else self.choices)
+
+    def allows(self, value):
+        """True when `value` (str or int) is one this facet may be filtered on."""
+        if self.choices is None:
+            return re.fullmatch(self.pattern, str(value)) is not None
+        return str(value) in {str(code) for code, _label in self.get_choices()}
 
 
 # Facets of the search page, by URL parameter. Filters use verbatim fields: haystack's
@@ -52,7 +64,7 @@ FACETS = {
     "subject": Facet("subject", "subject_exact", Subject.choices),
     "grade": Facet("grade", "grade_exact", [(str(value), label) for value, label in GRADE_CHOICES]),
     "series": Facet("textbook_series", "textbook_series_exact", TextbookSeries.choices),
-    "year": Facet("school_year", "school_year_exact", _school_years),
+    "year": Facet("school_year", "school_year_exact", None, pattern=SCHOOL_YEAR_PATTERN),
     "library": Facet("library_id", "library_id", _libraries),
 }
 
@@ -114,7 +126,7 @@ def search_materials(user, query="", filters=None, sort=SORT_RELEVANCE):
         if key not in FACETS:
             raise ValueError(f"Unknown facet {key!r}")
         facet = FACETS[key]
-        if str(value) not in {str(code) for code, _label in facet.get_choices()}:
+        if not facet.allows(value):
             raise ValueError(f"Unknown value {value!r} for facet {key!r}")
         sqs = sqs.narrow(any_value(facet.filter_field, [value]))
     ranking = ranking_query(query or "")

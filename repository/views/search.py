@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 from django.shortcuts import render
 
 from ..access import visible_catalogue_records, visible_materials
+from ..models import prefetch_current_derivatives
 from ..search.forms import SearchForm
 from ..search.query import FACETS, results_page, search_materials
 from ..search.suggest import SUGGEST_BELOW, suggest
@@ -12,6 +13,8 @@ from ..search.text import highlight_snippet, snippet_with_page
 from ..search.vietnamese import has_diacritics
 
 RESULTS_PER_PAGE = 20
+# The derivatives a result's snippet may read its text from (MaterialFile._derivative_text).
+SNIPPET_DERIVATIVE_KINDS = ("ocr", "text", "transcript")
 
 
 def search(request):
@@ -34,6 +37,7 @@ def search(request):
     hit_pks = [pk for model_name, pk in hits if model_name == "materialpage"]
     pages = visible_materials(request.user).filter(pk__in=hit_pks).select_related("library", "file")
     by_pk = {page.pk: page for page in pages}
+    prefetch_current_derivatives([page.file for page in by_pk.values()], SNIPPET_DERIVATIVE_KINDS)
     print_pks = [pk for model_name, pk in hits if model_name == "cataloguerecord"]
     print_records = _print_records(request.user, print_pks)
     results = []
@@ -121,7 +125,7 @@ def _facets(params, counts, filters):
     fields = (counts or {}).get("fields", {})
     groups = []
     for key, facet in FACETS.items():
-        choices = facet.get_choices()
+        choices = facet.get_choices([value for value, _count in fields.get(facet.field, [])])
         labels = {str(code): label for code, label in choices}
         order = {str(code): position for position, (code, _label) in enumerate(choices)}
         options = []
