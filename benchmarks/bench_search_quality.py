@@ -104,7 +104,8 @@ def main():
     var = tmp / "var"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
     env.update(DJANGO_SETTINGS_MODULE="cms.settings.dev", HOCLIEU_VAR_DIR=str(var),
-               HOCLIEU_SEARCH_INDEX_PATH=str(var / "search_index"), PYTHONUNBUFFERED="1")
+               HOCLIEU_SEARCH_INDEX_PATH=str(var / "search_index"), PYTHONUNBUFFERED="1",
+               HOCLIEU_SOFFICE="")  # no PDF previews of the DOCX files: search reads their text only
     os.environ.update(env)
     os.environ.pop("DATABASE_URL", None)
 
