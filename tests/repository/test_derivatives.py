@@ -148,3 +148,30 @@ def test_librarians_dashboard_counts_failed_and_waiting_files(store, client, sch
     client.force_login(school["librarian"])
     html = client.get(reverse("wagtailadmin_home")).content.decode()
     assert "1 tệp xử lí lỗi" in html and "1 tệp đang chờ xử lí" in html
+
+
+def test_prefetched_derivatives_are_those_current_derivative_finds(store, django_assert_num_queries):
+    """A page of search results reads its files' text derivatives in one query; what it finds for
+    each file and kind is what MaterialFile.current_derivative finds one by one."""
+    from repository.models import prefetch_current_derivatives
+
+    pdf = store("pdf/maint-guide.vi.pdf")
+    docx = store("office/test.docx")
+    failed = store("office/test.pptx")
+    stale = Derivative.objects.get(material_file=pdf, kind="text")
+    # A finished text of other bytes (an older version of the file) is not the current one.
+    Derivative.objects.filter(pk=stale.pk).update(input_sha256="0" * 64)
+    Derivative.objects.filter(material_file=failed, kind="text").update(status=DerivativeStatus.FAILED)
+    expected = {
+        (f.pk, kind): getattr(MaterialFile.objects.get(pk=f.pk).current_derivative(kind), "pk", None)
+        for f in (pdf, docx, failed) for kind in ("ocr", "text", "transcript")
+    }
+    files = list(MaterialFile.objects.filter(pk__in=[pdf.pk, docx.pk, failed.pk]))
+    with django_assert_num_queries(1):
+        prefetch_current_derivatives(files, ("ocr", "text", "transcript"))
+    with django_assert_num_queries(0):
+        found = {(f.pk, kind): getattr(f.current_derivative(kind), "pk", None)
+                 for f in files for kind in ("ocr", "text", "transcript")}
+    assert found == expected
+    assert found[(pdf.pk, "text")] is None and found[(failed.pk, "text")] is None
+    assert found[(docx.pk, "text")] == Derivative.objects.get(material_file=docx, kind="text").pk
