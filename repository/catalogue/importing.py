@@ -18,9 +18,12 @@ Records are keyed by (library, 003, 001), or (library, ISBN-13) where 001 is mis
 records of the same origin (the library's own, or those of one `--harvested-from` source name), so
 a second import updates instead of duplicating, and a file from another library never overwrites the
 library's own records; records harvested over OAI-PMH (keyed by their OAI identifier,
-CatalogueRecord.source_identifier) are never matched. Writes are committed in batches, one
-transaction per batch (a savepoint per record, so one failing write does not undo the batch); once a
+CatalogueRecord.source_identifier) are never matched. Records are written in batches (write_batch),
+one transaction and a few queries per batch: the records it updates looked up at once, new records
+and holdings inserted with bulk_create. When the database refuses a record, its batch is written
+again one record at a time, a savepoint each, so only that record is lost and reported. Once a
 batch commits, one task indexes its new and changed records for search (repository.search.tasks).
+A batch holds only what is written (PreparedRecord), not the pymarc records.
 """
 
 import dataclasses
@@ -283,7 +286,7 @@ class PreparedRecord:
 
 
 def prepare_record(record):
-    """A PreparedRecord from a pymarc.Record (normalised to NFC here).
+    """A PreparedRecord from a pymarc.Record (normalised to NFC here, in place: records.normalize_record).
 
     Raises MarcRecordError when the record has no title (245) or neither 001 nor a valid ISBN
     (020) to key it by."""
@@ -350,8 +353,7 @@ def save_record(library, prepared, source=CatalogueSource.LOCAL, source_name="",
             raise ValueError("a record keyed by its source identifier needs `existing` from the caller")
         existing = existing_records(library, [prepared.columns], source, source_name).get(
             record_key(prepared.columns))
-    values = {**prepared.columns, "marcxml": prepared.marcxml, "source": source, "source_name": source_name,
-              "source_identifier": source_identifier}
+    values = _record_values(prepared, source, source_name, source_identifier)
     if existing is None:
         record = CatalogueRecord(library=library, **values)
         record._search_indexed_by_batch = True
@@ -374,40 +376,128 @@ def save_record(library, prepared, source=CatalogueSource.LOCAL, source_name="",
     return outcome, record.pk
 
 
+def _record_values(prepared, source, source_name, source_identifier=""):
+    return {**prepared.columns, "marcxml": prepared.marcxml, "source": source, "source_name": source_name,
+            "source_identifier": source_identifier}
+
+
+def _plan_batch(library, prepared_records, source, source_name):
+    """What each PreparedRecord of `prepared_records` does to the catalogue, decided in order
+    without writing: returns (outcomes, new, changed, holdings).
+
+    `outcomes` is a list of (outcome, CatalogueRecord), one per prepared record, outcome "created",
+    "updated" or "unchanged"; `new` the unsaved CatalogueRecords to create; `changed` the stored
+    ones whose columns changed; `holdings` {record key: (CatalogueRecord, list of holding dicts)}
+    for the new and changed records, the holdings they end with. A key met again is compared with,
+    and updates, what the earlier record of the batch left, as if that one were saved already."""
+    found = existing_records(library, [prepared.columns for prepared in prepared_records], source,
+                             source_name)
+    current = {key: (record, _holdings_of(record)) for key, record in found.items()}
+    outcomes, new, changed, holdings = [], [], {}, {}
+    for prepared in prepared_records:
+        key = record_key(prepared.columns)
+        values = _record_values(prepared, source, source_name)
+        record, stored_holdings = current.get(key, (None, None))
+        if record is None:
+            record = CatalogueRecord(library=library, **values)
+            new.append(record)
+            outcome = "created"
+        elif (stored_holdings == prepared.holdings
+              and all(getattr(record, name) == value for name, value in values.items())):
+            outcomes.append(("unchanged", record))
+            continue
+        else:
+            for name, value in values.items():
+                setattr(record, name, value)
+            if record.pk is not None:
+                changed[record.pk] = record
+            outcome = "updated"
+        current[key] = holdings[key] = (record, prepared.holdings)
+        outcomes.append((outcome, record))
+    return outcomes, new, list(changed.values()), holdings
+
+
+def write_batch(library, prepared_records, source=CatalogueSource.LOCAL, source_name=""):
+    """Create or update the CatalogueRecords of `prepared_records` (a list of PreparedRecord) in
+    `library`, with their holdings, in one transaction and a few queries: one looks up the records
+    they update (existing_records), one bulk_create inserts the new records, each changed record is
+    saved, one delete and one bulk_create replace the holdings of the new and changed ones.
+
+    Returns [(outcome, record pk)], one per prepared record in order, outcome as in save_record; a
+    key met twice gives "created" then "updated" (or "unchanged"), as two save_record calls would.
+    The search index is not updated here (import_raw_records queues it). Raises what the database
+    raises (IntegrityError, DataError, ...) when it refuses any record; nothing is written then."""
+    outcomes, new, changed, holdings = _plan_batch(library, prepared_records, source, source_name)
+    with transaction.atomic():
+        for record in new:
+            record.set_folded_text()
+        CatalogueRecord.objects.bulk_create(new)
+        for record in changed:
+            record._search_indexed_by_batch = True
+            record.save()
+        Holding.objects.filter(record__in=changed).delete()
+        Holding.objects.bulk_create(
+            Holding(record=record, position=position, **item)
+            for record, items in holdings.values() for position, item in enumerate(items)
+        )
+    return [(outcome, record.pk) for outcome, record in outcomes]
+
+
+def _write_one_by_one(library, prepared_records, source, source_name):
+    """Save `prepared_records` one at a time with save_record, a savepoint each, in one transaction.
+    Returns one item per prepared record, in order: (outcome, record pk), or the exception the
+    database raised for a record it refused (that record's writes are undone, the others kept)."""
+    results = []
+    with transaction.atomic():
+        found = existing_records(library, [prepared.columns for prepared in prepared_records], source,
+                                 source_name)
+        seen = set()
+        for prepared in prepared_records:
+            key = record_key(prepared.columns)
+            try:
+                with transaction.atomic():
+                    results.append(save_record(library, prepared, source, source_name,
+                                               found.get(key) if key not in seen else LOOK_UP))
+                seen.add(key)
+            except Exception as exc:  # a database error on one record must not stop the import
+                results.append(exc)
+    return results
+
+
 def import_raw_records(raw_records, library, path="", report=None, source=CatalogueSource.LOCAL,
                        source_name="", batch_size=DEFAULT_BATCH_SIZE):
-    """Import an iterable of RawRecords into `library`, committing every `batch_size` records.
+    """Import an iterable of RawRecords into `library`, `batch_size` records at a time.
 
-    Returns the ImportReport (`report`, or a new one, updated in place). A record that cannot be
-    read, prepared or saved becomes a Failure with its number and offset; the others are kept.
+    Each batch is written by write_batch in one transaction. When the database refuses the batch,
+    it is written again one record at a time, so only the records it refuses are lost: each becomes
+    a Failure, as does a record that cannot be read or prepared, with its number and offset; the
+    others are kept. Once a batch commits, one task is queued to index its new and changed records
+    for search (reindex_catalogue_records_task). Returns the ImportReport (`report`, or a new one,
+    updated in place).
     """
     report = report if report is not None else ImportReport()
-    batch = []
+    positions, batch = [], []  # (number, offset) and PreparedRecord of each record of the batch
 
     def flush():
+        try:
+            results = write_batch(library, batch, source, source_name)
+        except Exception:  # a record the database refuses: write them one at a time to find it
+            results = _write_one_by_one(library, batch, source, source_name)
         changed = []
-        with transaction.atomic():
-            found = existing_records(library, [prepared.columns for _raw, prepared in batch],
-                                     source, source_name)
-            seen = set()
-            for raw, prepared in batch:
-                key = record_key(prepared.columns)
-                try:
-                    with transaction.atomic():
-                        outcome, pk = save_record(library, prepared, source, source_name,
-                                                  found.get(key) if key not in seen else LOOK_UP)
-                    seen.add(key)
-                except Exception as exc:  # a database error on one record must not stop the import
-                    report.failures.append(Failure(path, raw.number, raw.offset,
-                                                   f"không lưu được ({_reason(exc)})"))
-                    continue
-                setattr(report, outcome, getattr(report, outcome) + 1)
-                if outcome != "unchanged":
-                    changed.append(pk)
-                    if prepared.columns["deleted"]:
-                        report.deleted += 1
-            if changed:
-                transaction.on_commit(lambda: reindex_catalogue_records_task.enqueue(changed))
+        for (number, offset), prepared, result in zip(positions, batch, results, strict=True):
+            if isinstance(result, Exception):
+                report.failures.append(Failure(path, number, offset, f"không lưu được ({_reason(result)})"))
+                continue
+            outcome, pk = result
+            setattr(report, outcome, getattr(report, outcome) + 1)
+            if outcome != "unchanged":
+                changed.append(pk)
+                if prepared.columns["deleted"]:
+                    report.deleted += 1
+        if changed:
+            ids = sorted(set(changed))
+            transaction.on_commit(lambda: reindex_catalogue_records_task.enqueue(ids))
+        positions.clear()
         batch.clear()
 
     for raw in raw_records:
@@ -419,7 +509,9 @@ def import_raw_records(raw_records, library, path="", report=None, source=Catalo
         except MarcRecordError as exc:
             report.failures.append(Failure(path, raw.number, raw.offset, str(exc)))
             continue
-        batch.append((raw, prepared))
+        # Only what is written is kept until the batch is: the pymarc record is dropped here.
+        positions.append((raw.number, raw.offset))
+        batch.append(prepared)
         if len(batch) >= batch_size:
             flush()
     if batch:

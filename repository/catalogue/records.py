@@ -9,7 +9,7 @@ import re
 import unicodedata
 
 from lxml import etree
-from pymarc import Field, Indicators, Record, Subfield
+from pymarc import Field, Indicators, Leader, Record, Subfield
 
 from .errors import MarcRecordError
 
@@ -56,28 +56,31 @@ def nfc(text):
 
 
 def normalize_record(record):
-    """A new pymarc.Record equal to `record` with every indicator, control field and subfield in NFC.
+    """Normalise `record` (a pymarc.Record) in place and return it: every indicator, control field
+    and subfield in NFC. Raises MarcRecordError as check_codes does.
 
     Some library systems export Vietnamese decomposed (NFD); NFC and NFD text are then the same
     record for Hoclieu. The leader is kept as it is, except position 09 set to "a" (UCS/Unicode),
-    since the text is now Unicode whatever the source's coding was (MARC-8 included).
+    since the text is now Unicode whatever the source's coding was (MARC-8 included). Only the
+    subfields whose text changes are replaced.
     """
-    out = Record(force_utf8=True, leader=str(record.leader))
-    leader = str(record.leader)
     check_codes(record)
+    leader = str(record.leader)
     if len(leader) == 24:
-        out.leader = leader[:LEADER_CHARACTER_CODING] + "a" + leader[LEADER_CHARACTER_CODING + 1:]
+        record.leader = Leader(leader[:LEADER_CHARACTER_CODING] + "a" + leader[LEADER_CHARACTER_CODING + 1:])
+    record.force_utf8 = True
     for field in record.fields:
         if field.is_control_field():
-            out.add_field(Field(tag=field.tag, data=nfc(field.data or "")))
-        else:
-            indicators = [nfc(value or " ") for value in field.indicators] if field.indicators else [" ", " "]
-            out.add_field(Field(
-                tag=field.tag,
-                indicators=Indicators(*indicators[:2]),
-                subfields=[Subfield(code=sub.code, value=nfc(sub.value or "")) for sub in field.subfields],
-            ))
-    return out
+            field.data = nfc(field.data or "")
+            continue
+        first, second = field.indicators or (" ", " ")
+        field.indicators = Indicators(nfc(first or " "), nfc(second or " "))
+        subfields = field.subfields
+        for index, sub in enumerate(subfields):
+            value = nfc(sub.value or "")
+            if value != sub.value:
+                subfields[index] = Subfield(code=sub.code, value=value)
+    return record
 
 
 def check_codes(record):
@@ -271,18 +274,27 @@ def record_holdings(record):
 def record_as_marcxml(record):
     """`record` (a pymarc.Record) as the text (str) of one MARCXML <record> element in the
     MARC21/slim namespace (MARC 21 XML Schema: leader, controlfield, datafield with ind1/ind2 and
-    subfields). Written with lxml, several times faster than pymarc's ElementTree writer."""
+    subfields). Written with lxml, several times faster than pymarc's ElementTree writer.
+
+    Raises MarcRecordError, naming the field, when a value holds a character that XML 1.0 does not
+    allow (NUL and the C0 control characters other than tab, line feed and carriage return; XML 1.0
+    section 2.2), which ISO 2709 records can carry."""
     namespace = f"{{{MARCXML_NAMESPACE}}}"
     root = etree.Element(namespace + "record", nsmap={None: MARCXML_NAMESPACE})
-    etree.SubElement(root, namespace + "leader").text = str(record.leader)
-    for field in record.fields:
-        if field.is_control_field():
-            etree.SubElement(root, namespace + "controlfield", tag=field.tag).text = field.data or ""
-            continue
-        element = etree.SubElement(root, namespace + "datafield", tag=field.tag,
-                                   ind1=field.indicator1 or " ", ind2=field.indicator2 or " ")
-        for sub in field.subfields:
-            etree.SubElement(element, namespace + "subfield", code=sub.code).text = sub.value
+    field = None
+    try:
+        etree.SubElement(root, namespace + "leader").text = str(record.leader)
+        for field in record.fields:
+            if field.is_control_field():
+                etree.SubElement(root, namespace + "controlfield", tag=field.tag).text = field.data or ""
+                continue
+            element = etree.SubElement(root, namespace + "datafield", tag=field.tag,
+                                       ind1=field.indicator1 or " ", ind2=field.indicator2 or " ")
+            for sub in field.subfields:
+                etree.SubElement(element, namespace + "subfield", code=sub.code).text = sub.value
+    except ValueError as exc:  # lxml refuses a string with a character XML does not allow
+        where = f"trường {field.tag}" if field is not None else "đầu biểu"
+        raise MarcRecordError(f"{where}: có kí tự điều khiển mà XML không cho phép") from exc
     return etree.tostring(root, encoding="unicode")
 
 

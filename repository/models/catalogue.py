@@ -143,10 +143,15 @@ class CatalogueRecord(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
-        self.folded_text = fold_text(" ".join((self.title, self.authors, self.publisher)))
+        self.set_folded_text()
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "folded_text"}
         return super().save(*args, **kwargs)
+
+    def set_folded_text(self):
+        """Set `folded_text` from the title, authors and publisher (fold_text). save() calls it; a
+        caller writing with bulk_create or bulk_update must call it first."""
+        self.folded_text = fold_text(" ".join((self.title, self.authors, self.publisher)))
 
     @property
     def member_label(self):
