@@ -127,11 +127,16 @@ def test_a_record_with_a_control_character_is_reported_and_the_others_imported(s
 
 def _refusing(marker):
     """A database execute wrapper that refuses (IntegrityError) a statement writing a catalogue
-    record whose title starts with `marker`, as a constraint of the database would."""
+    record whose title starts with `marker`, as a constraint of the database would. A parameter may
+    be a list of values (PostgreSQL's bulk insert passes one array per column)."""
+
+    def values(params):
+        for value in params or ():
+            yield from value if isinstance(value, list | tuple) else (value,)
 
     def wrapper(execute, sql, params, many, context):
         if ("cataloguerecord" in sql and sql.lstrip().upper().startswith(("INSERT", "UPDATE"))
-                and any(isinstance(value, str) and value.startswith(marker) for value in params or ())):
+                and any(isinstance(value, str) and value.startswith(marker) for value in values(params))):
             raise IntegrityError("refused")
         return execute(sql, params, many, context)
 
