@@ -52,7 +52,7 @@ def vocabulary():
     version = backend.vocabulary_version()
     max_age = getattr(settings, "HOCLIEU_SEARCH_VOCABULARY_MAX_AGE", VOCABULARY_MAX_AGE)
     fresh = time.monotonic() - _cache.get("read_at", -math.inf) < max_age
-    if _cache.get("version") != version and not (fresh and "forms" in _cache):
+    if "forms" not in _cache or (_cache.get("version") != version and not fresh):
         forms = {}
         for fieldname in VOCABULARY_FIELDS:
             for term, frequency in backend.field_vocabulary(fieldname, skip="_"):  # not bigrams

@@ -570,3 +570,20 @@ def test_newest_first_and_facets_count_materials_without_a_value(school, materia
     assert [int(hit.pk) for hit in sqs] == [newer.pk, older.pk]
     grades = dict(sqs.facet_counts()["fields"]["grade"])
     assert grades == {"7": 1, None: 1}
+
+
+def test_search_before_any_index_exists(school, tmp_path, monkeypatch, client):
+    """A new installation has no index folder until the first write: searching, the suggestion and
+    the search page answer "nothing found" instead of failing."""
+    from repository.search import suggest as suggestions
+    from repository.search.backend import XapianSearchBackend
+    from repository.search.expressions import Term
+
+    backend = XapianSearchBackend("default", PATH=str(tmp_path / "not-yet"))
+    assert backend.search(Term("title_terms", "sach")) == {"results": [], "hits": 0}
+    assert backend.document_count() == 0 and backend.field_vocabulary("title_terms") == []
+    monkeypatch.setattr(connections["default"], "get_backend", lambda: backend)
+    monkeypatch.setattr(suggestions, "_cache", {})
+    assert suggestions.suggest(AnonymousUser(), "sach noi") == ""
+    response = page_of(client, q="sach noi")
+    assert response.context["total"] == 0
