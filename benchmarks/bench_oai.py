@@ -1,5 +1,5 @@
 """Benchmark: OAI-PMH list pages at the start and deep in the list: ListIdentifiers over 100k records,
-ListRecords over a smaller set of real materials.
+ListRecords over up to 100k real materials.
 
 A temporary SQLite database (cms.settings.test, migrated here) gets N OaiRecord rows (default
 100,000) of the public audience, bulk inserted with one datestamp per 10 rows (ties broken by id).
@@ -12,10 +12,15 @@ run: the same page selected by offset (ORDER BY datestamp, id LIMIT size OFFSET 
 offset-paged provider reads it. Printed: seconds per page and the ratio deep/first for each.
 
 Then ListRecords (metadataPrefix marcxml: the MARC record of each material is built) over M real
-material pages (default 2,000, added to the tree live without revisions or the media pipeline, as in
-bench_marc_export.py; their rows come from the signal receivers), first page and the page at offset
-0.9×M, beside the offset-paged query of the same table; and ListIdentifiers over the same materials
-(the visibility check finding them).
+public materials of one library (default 2,000). They are bulk-inserted as published pages by
+bench_search_latency.insert_materials (wagtailcore Page rows with treebeard paths, MaterialPage
+rows, MaterialFile rows with processing done and a finished text Derivative each; adding 100k pages
+through Wagtail one at a time would take hours), given creators and a DDC number by one queryset
+update, and their OaiRecord rows are written by exchange.records.backfill (what `manage.py
+oai_sync` runs), since bulk inserts send no signals; the seconds of both are printed. The first
+page is checked to hold min(100, M) full records (no deleted headers). Timed: the first page and
+the page at offset 0.9×M, beside the offset-paged query of the same table; and ListIdentifiers over
+the same materials (the visibility check finding them).
 Run: python benchmarks/bench_oai.py [--records N] [--materials M] [--database-url URL]
 """
 
@@ -24,6 +29,7 @@ import logging
 import os
 import sys
 import tempfile
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -43,13 +49,18 @@ import django  # noqa: E402
 
 django.setup()
 
+from bench_search_latency import insert_materials  # noqa: E402
 from common import best_of  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
+from django.db import transaction  # noqa: E402
 from django.http import QueryDict  # noqa: E402
 
 from exchange.models import AUDIENCE_PUBLIC, OaiRecord  # noqa: E402
 from exchange.oai import issue_token, page_size, respond  # noqa: E402
+from exchange.records import backfill  # noqa: E402
+from repository.models import Library, MaterialPage  # noqa: E402
+from repository.roles import setup_library  # noqa: E402
 
 BASE_URL = "http://127.0.0.1:8000/oai/"
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -66,31 +77,24 @@ def fill(count):
 
 
 def make_materials(count):
-    """`count` live public MaterialPages of one library sharing one PDF file row."""
-    from django.apps import apps
-    from django.utils import timezone
-
-    from repository.models import Library, MaterialFile, MaterialPage
-    from repository.roles import library_collection, setup_library
-
-    apps.get_app_config("haystack").signal_processor.teardown()  # no indexing: the feed is measured
-    now = timezone.now()
+    """`count` live public MaterialPages of one library, bulk-inserted by
+    bench_search_latency.insert_materials (Page and MaterialPage rows, each with its MaterialFile and
+    finished text Derivative), then given the creators and DDC number of a catalogued lesson plan (one
+    queryset update) and their OaiRecords by exchange.records.backfill (bulk inserts send no signals).
+    Returns the seconds of the insert and of the backfill."""
     library = Library.objects.create(name="Trường đo OAI", code="BENCH-OAI", province="Hà Nội")
     index = setup_library(library)
-    MaterialFile.objects.bulk_create([MaterialFile(
-        title="bench", file="documents/bench-oai.pdf", collection=library_collection(library),
-        media_kind="pdf", page_count=64, file_size=425_984, processing_status="done", processed_at=now,
-        sha256="0" * 64,
-    )])
-    material_file = MaterialFile.objects.get(title="bench")
-    for number in range(count):
-        index.add_child(instance=MaterialPage(
-            title=f"Giáo án số {number}: ôn tập phân số", slug=f"giao-an-{number}",
-            material_type="lesson_plan",
-            creators="Nguyễn Thị Lan\nTrần Văn Bình", subject="toan", grade=6, access_level="public",
-            summary="Ôn tập phân số. " * 20, ddc="372.7", file=material_file, live=True,
-            first_published_at=now, last_published_at=now,
-        ))
+    documents = [(f"Giáo án số {number}: ôn tập phân số", "Ôn tập phân số. " * 20,
+                  "Phân số là số viết được dưới dạng a/b. " * 40) for number in range(count)]
+    start = time.perf_counter()
+    insert_materials(index, documents, 0)
+    MaterialPage.objects.filter(library=library).update(creators="Nguyễn Thị Lan\nTrần Văn Bình",
+                                                        ddc="372.7")
+    inserted = time.perf_counter() - start
+    start = time.perf_counter()
+    with transaction.atomic():
+        backfill()
+    return inserted, time.perf_counter() - start
 
 
 def deep_token(offset, count, prefix):
@@ -138,13 +142,17 @@ def main():
     print(f"  at offset {offset:,}: key-paged response / offset-paged query = {deep / ref_deep:.2f}")
 
     OaiRecord.objects.all().delete()
-    make_materials(ARGS.materials)
+    inserted, filled = make_materials(ARGS.materials)
     assert OaiRecord.objects.filter(audience=AUDIENCE_PUBLIC, deleted=False).count() == ARGS.materials
+    print(f"{ARGS.materials:,} materials bulk-inserted in {inserted:.1f} s, "
+          f"their OaiRecords written by backfill in {filled:.1f} s")
     offset = int(ARGS.materials * 0.9)
     token, at_offset = deep_token(offset, ARGS.materials, "marcxml")
     list_identifiers({"metadataPrefix": "marcxml"}, "ListRecords")  # warm caches (site, content types)
     first, body = best_of(3, lambda: list_identifiers({"metadataPrefix": "marcxml"}, "ListRecords"))
+    assert body.count(b"<record>") == min(size, ARGS.materials), body[:1000]
     assert body.count(b"<leader>") == min(size, ARGS.materials), body[:1000]
+    assert b'status="deleted"' not in body, body[:1000]
     deep, body = best_of(3, lambda: list_identifiers({"resumptionToken": token}, "ListRecords"))
     assert f"HL{at_offset.page_id:08d}".encode() in body
     ref_first, _ = best_of(3, lambda: offset_page(0))
