@@ -27,6 +27,7 @@ Run: python benchmarks/bench_oai.py [--records N] [--materials M] [--database-ur
 import argparse
 import logging
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -170,4 +171,7 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    finally:  # the database and media of a 100k run take about 1 GB
+        shutil.rmtree(TMP, ignore_errors=True)
