@@ -199,16 +199,18 @@ def ddc_number_problem(value):
              "dấu / và ' chỉ để phân đoạn).") % {"value": value.strip()}
 
 
+def _subfield_a_problems(record, tag, rule, reason_of):
+    """A Problem of `rule` at `tag` for each $a of each `tag` field of `record` for which
+    `reason_of(value)` gives a reason (a non-empty str)."""
+    return [Problem(rule, reason, tag)
+            for field in record.get_fields(tag)
+            for reason in map(reason_of, field.get_subfields("a")) if reason]
+
+
 def check_ddc_number(record):
     """Form of the DDC number in every 082 $a (MARC 21 082 Dewey Decimal Classification Number):
     see ddc_number_problem. 082 $b (item number) and $2 (edition) are not checked."""
-    problems = []
-    for field in record.get_fields(marc.TAG_DDC):
-        for value in field.get_subfields("a"):
-            reason = ddc_number_problem(value)
-            if reason:
-                problems.append(Problem(QualityRule.DDC_NUMBER, reason, marc.TAG_DDC))
-    return problems
+    return _subfield_a_problems(record, marc.TAG_DDC, QualityRule.DDC_NUMBER, ddc_number_problem)
 
 
 def check_language(record):
@@ -267,13 +269,7 @@ def isbn_problem(value):
 def check_isbn(record):
     """Check digits of every ISBN in 020 $a (MARC 21 020 International Standard Book Number; see
     isbn_problem). 020 $z holds a cancelled or invalid ISBN on purpose and is not checked."""
-    problems = []
-    for field in record.get_fields(marc.TAG_ISBN):
-        for value in field.get_subfields("a"):
-            reason = isbn_problem(value)
-            if reason:
-                problems.append(Problem(QualityRule.ISBN, reason, marc.TAG_ISBN))
-    return problems
+    return _subfield_a_problems(record, marc.TAG_ISBN, QualityRule.ISBN, isbn_problem)
 
 
 def check_nfc(record):

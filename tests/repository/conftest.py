@@ -1,8 +1,11 @@
 """Fixtures of the repository tests."""
 
+import os
+
 import pytest
 from django.core.files.base import ContentFile
 
+from media_pipeline import speech
 from repository.models import Library, MaterialFile
 from repository.roles import library_collection
 
@@ -22,3 +25,12 @@ def upload(fixture_path):
         return material_file
 
     return _upload
+
+
+@pytest.fixture
+def whisper(settings):
+    """Transcription on, with the model of `make install` (must be there)."""
+    speech.check_model(settings.WHISPER_TEST_MODEL_PATH)
+    settings.HOCLIEU_WHISPER_MODEL_PATH = settings.WHISPER_TEST_MODEL_PATH
+    settings.HOCLIEU_WHISPER_CPU_THREADS = min(4, os.cpu_count() or 1)
+    return settings

@@ -6,7 +6,6 @@ it does not skip, when either is missing. Transcription is off in the other test
 """
 
 import io
-import os
 import shutil
 import subprocess
 
@@ -27,15 +26,6 @@ pytestmark = pytest.mark.django_db
 
 SPOKEN = ("Xin chào các em. Hôm nay chúng ta học bài thơ về mùa xuân. "
           "Thư viện trường có nhiều sách hay cho học sinh đọc mỗi ngày.")
-
-
-@pytest.fixture
-def whisper(settings):
-    """Transcription on, with the model of `make install` (must be there)."""
-    speech.check_model(settings.WHISPER_TEST_MODEL_PATH)
-    settings.HOCLIEU_WHISPER_MODEL_PATH = settings.WHISPER_TEST_MODEL_PATH
-    settings.HOCLIEU_WHISPER_CPU_THREADS = min(4, os.cpu_count() or 1)
-    return settings
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ The real-model tests use Whisper base from `make install` (settings.WHISPER_TEST
 espeak-ng, as tests/repository/test_transcript.py does; both are required.
 """
 
-import os
 import shutil
 import subprocess
 from io import StringIO
@@ -26,15 +25,6 @@ from tests.helpers import set_derivative
 pytestmark = pytest.mark.django_db
 
 ENGLISH = "Hello children. Welcome to the school library. Today we will read a short story together."
-
-
-@pytest.fixture
-def whisper(settings):
-    """Transcription on, with the model of `make install` (must be there)."""
-    speech.check_model(settings.WHISPER_TEST_MODEL_PATH)
-    settings.HOCLIEU_WHISPER_MODEL_PATH = settings.WHISPER_TEST_MODEL_PATH
-    settings.HOCLIEU_WHISPER_CPU_THREADS = min(4, os.cpu_count() or 1)
-    return settings
 
 
 @pytest.fixture
