@@ -397,22 +397,20 @@ class XapianSearchBackend(BaseSearchBackend):
         schema = self.schema
         document = xapian.Document()
         for name, value in prepared.items():
+            prefix = field_prefix(name)
             if name in schema["ranked"]:
-                prefix = field_prefix(name)
-                room = MAX_TERM_BYTES - len(prefix)
                 for term, count in Counter(str(value or "").split()).items():
-                    if len(term.encode("utf-8")) <= room:
+                    if _fits(prefix + term):
                         document.add_term(prefix + term, count)
             elif name in schema["slots"]:
                 text = value_text(value)
                 document.add_value(schema["slots"][name], text)
-                if text and len(text.encode("utf-8")) <= MAX_TERM_BYTES - len(field_prefix(name)):
-                    document.add_boolean_term(field_prefix(name) + text)
+                if text and _fits(prefix + text):
+                    document.add_boolean_term(prefix + text)
             elif name in schema["multi"]:
-                for item in value or ():
-                    text = value_text(item)
-                    if text and len(text.encode("utf-8")) <= MAX_TERM_BYTES - len(field_prefix(name)):
-                        document.add_boolean_term(field_prefix(name) + text)
+                for text in map(value_text, value or ()):
+                    if text and _fits(prefix + text):
+                        document.add_boolean_term(prefix + text)
         identifier = prepared[ID]
         document.add_boolean_term(field_prefix(DJANGO_CT) + prepared[DJANGO_CT])
         document.add_boolean_term(ID_PREFIX + identifier)
@@ -464,6 +462,11 @@ class XapianSearchBackend(BaseSearchBackend):
 
     def more_like_this(self, model_instance, additional_query_string=None, **kwargs):
         raise SearchBackendError("Hoclieu's Xapian backend does not do more_like_this.")
+
+
+def _fits(term):
+    """True when `term` (str) is within Xapian's term length (MAX_TERM_BYTES, in UTF-8 bytes)."""
+    return len(term.encode("utf-8")) <= MAX_TERM_BYTES
 
 
 def _delete_all(database):
