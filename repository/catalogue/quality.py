@@ -633,17 +633,15 @@ def check_changed_records(library_ids, now=None, chunk_size=500):
     index = _duplicate_index(library_ids, chunk_size)
     partners.discard(None)
     active_ids = [pk for pk in active_ids if index.record(pk) is not None]  # not deleted meanwhile
+    indexed_partners = {pk for pk in partners if index.record(pk) is not None}
     keys = set()
-    for pk in active_ids:
+    for pk in [*active_ids, *indexed_partners]:
         keys.update(duplicate_keys(index.record(pk)))
-    outside = [pk for pk in partners if index.record(pk) is None]
+    outside = [pk for pk in partners if pk not in indexed_partners]
     for chunk in _chunks(outside, chunk_size):
         for record in CatalogueRecord.objects.filter(pk__in=chunk).only(
                 "pk", "isbn", "title", "authors", "publication_year"):
             keys.update(duplicate_keys(record))
-    indexed_partners = {pk for pk in partners if index.record(pk) is not None}
-    for pk in indexed_partners:
-        keys.update(duplicate_keys(index.record(pk)))
     concerned = (index.sharing(keys) | indexed_partners) - set(checked_ids)
     for chunk in _chunks(sorted(concerned), chunk_size):
         QualityIssue.objects.filter(record_id__in=chunk, rule=QualityRule.DUPLICATE).delete()
